@@ -1,0 +1,33 @@
+"""``collect check FILE...``: read and check returns without recording anything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from ..check import check_file
+from ..forms import load_forms
+from .output import format_check
+from .workspace_option import WorkspaceOption, schemas_dir
+
+
+def check(
+    files: list[Path] = typer.Argument(..., help="要检查的统计表文件（.xlsx / .xlsm / .xls）。", show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON 数组（每个文件一个对象）。"),
+    workspace: Path | None = WorkspaceOption,
+) -> None:
+    """检查统计表，不做任何记录。Read and check returns; exit 0 when every file can be counted."""
+    forms = load_forms(schemas_dir(workspace))
+    results = [check_file(path, forms) for path in files]
+    if as_json:
+        typer.echo(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            typer.echo(format_check(result))
+    raise typer.Exit(0 if all(r.ok for r in results) else 1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(check)

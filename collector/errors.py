@@ -1,0 +1,114 @@
+"""Every error the clerk must see, with its message in Chinese.
+
+The tree::
+
+    CollectorError                  something the user must be told; the CLI prints it and exits 1
+    ├── UsageError                  the command was called wrongly (exit 2)
+    ├── FormFileError               a form file in schemas/ is malformed
+    ├── WorkspaceError              the workspace is missing or misconfigured
+    │   └── RosterError             units.csv / units.xlsx cannot be read
+    ├── ReturnError                 one returned file cannot be read as a return (costs one line, not the run)
+    │   ├── UnreadableWorkbook      not a spreadsheet, truncated or corrupt
+    │   │   ├── EmptyFile           zero bytes
+    │   │   ├── PasswordProtected   encrypted workbook
+    │   │   ├── TooLarge            over the size caps (zip bombs)
+    │   │   └── UnsafeXML           DTD / entity declarations inside the workbook
+    │   └── UnknownForm             a workbook, but none of the known forms
+    ├── LedgerError                 the SQLite ledger could not be read or written
+    ├── RunLocked                   another run holds the workspace lock
+    └── ReportError                 the consolidated report could not be written
+
+Library code raises these, translating third-party errors where they enter
+(``raise UnreadableWorkbook(...) from exc``); the CLI catches ``CollectorError`` once.
+"""
+
+from __future__ import annotations
+
+
+class CollectorError(Exception):
+    """Something the user must be told, in Chinese."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.path}：{self.message}" if self.path else self.message
+
+
+class UsageError(CollectorError):
+    """The command was called wrongly."""
+
+    exit_code = 2
+
+
+class FormFileError(CollectorError):
+    """A form file in schemas/ is malformed."""
+
+
+class WorkspaceError(CollectorError):
+    """The workspace is missing or misconfigured."""
+
+
+class RosterError(WorkspaceError):
+    """The roster (units.csv / units.xlsx) cannot be read."""
+
+
+class ReturnError(CollectorError):
+    """One returned file cannot be read as a return."""
+
+    #: short code stored in the ledger and shown in JSON output
+    code = "unreadable"
+
+
+class UnreadableWorkbook(ReturnError):
+    """Not a spreadsheet, truncated or corrupt."""
+
+    code = "unreadable"
+
+
+class EmptyFile(UnreadableWorkbook):
+    """The file has zero bytes."""
+
+    code = "empty"
+
+
+class PasswordProtected(UnreadableWorkbook):
+    """The workbook is encrypted with a password."""
+
+    code = "password"
+
+
+class TooLarge(UnreadableWorkbook):
+    """The file, or what it unpacks to, is over the size caps."""
+
+    code = "too_large"
+
+
+class UnsafeXML(UnreadableWorkbook):
+    """The workbook's XML declares a DTD or entities."""
+
+    code = "unsafe_xml"
+
+
+class UnknownForm(ReturnError):
+    """A workbook, but none of the known forms."""
+
+    code = "unknown_form"
+
+
+class LedgerError(CollectorError):
+    """The SQLite ledger could not be read or written."""
+
+
+class RunLocked(CollectorError):
+    """Another run holds the workspace lock."""
+
+    exit_code = 2
+
+
+class ReportError(CollectorError):
+    """The consolidated report could not be written."""

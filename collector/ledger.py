@@ -1,0 +1,261 @@
+"""The ledger: one SQLite file per workspace recording every file received, every value, every problem.
+
+Each file is recorded in one transaction, so a crash (or ``kill -9``) leaves no half record. Moving
+the original out of the inbox happens after the commit; a record whose move did not finish is
+``moved = 0`` and the next run completes it (see ``ingest``), so nothing is lost or counted twice.
+
+Which return counts: the newest **accepted** return for (unit, form, period), by arrival order
+(``files.id``). Older ones stay in the ledger and the archive.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import LedgerError
+
+STATES = ("accepted", "returned", "held", "duplicate", "ignored")
+#: how the states are named to the clerk
+STATE_NAMES = {"accepted": "已接收", "returned": "退回", "held": "待确认", "duplicate": "重复", "ignored": "忽略"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    id           INTEGER PRIMARY KEY,          -- arrival order
+    name         TEXT NOT NULL,                -- file name as it arrived
+    sha256       TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    arrived_at   TEXT NOT NULL,                -- ISO time the file was taken in
+    form         TEXT,
+    unit         TEXT,                         -- the roster unit it belongs to, when known
+    unit_written TEXT,                         -- what its 填报单位 says
+    period       TEXT,
+    state        TEXT NOT NULL CHECK (state IN ('accepted','returned','held','duplicate','ignored')),
+    reason       TEXT NOT NULL DEFAULT '',     -- one line: why returned / held / ignored
+    version      INTEGER,                      -- nth accepted return of (unit, form, period)
+    inbox_path   TEXT NOT NULL,                -- where it was found
+    stored_path  TEXT,                         -- where the original is now (archive/, returned/, held/ …)
+    receipt_path TEXT,
+    header_json  TEXT NOT NULL DEFAULT '{}',
+    moved        INTEGER NOT NULL DEFAULT 0    -- 1 once the original left the inbox
+);
+CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
+CREATE INDEX IF NOT EXISTS files_period ON files(form, period, unit, state);
+CREATE TABLE IF NOT EXISTS vals (
+    file_id  INTEGER NOT NULL REFERENCES files(id),
+    seq      INTEGER NOT NULL,                 -- reading order in the form
+    key      TEXT NOT NULL,
+    cell     TEXT,
+    value    TEXT,                             -- JSON: number, "是"/"否", text, or null
+    PRIMARY KEY (file_id, key)
+);
+CREATE TABLE IF NOT EXISTS problems (
+    file_id  INTEGER NOT NULL REFERENCES files(id),
+    level    TEXT NOT NULL,
+    code     TEXT NOT NULL,
+    cell     TEXT,
+    key      TEXT,
+    label    TEXT,
+    written  TEXT,
+    message  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS problems_file ON problems(file_id);
+"""
+
+
+@dataclass
+class FileRecord:
+    """One row of ``files``."""
+
+    id: int | None
+    name: str
+    sha256: str
+    size: int
+    arrived_at: str
+    state: str
+    inbox_path: str
+    form: str | None = None
+    unit: str | None = None
+    unit_written: str | None = None
+    period: str | None = None
+    reason: str = ""
+    version: int | None = None
+    stored_path: str | None = None
+    receipt_path: str | None = None
+    header_json: str = "{}"
+    moved: int = 0
+
+    @property
+    def header(self) -> dict[str, Any]:
+        return json.loads(self.header_json or "{}")
+
+
+@dataclass
+class ProblemRow:
+    level: str
+    code: str
+    message: str
+    cell: str | None = None
+    key: str | None = None
+    label: str | None = None
+    written: str | None = None
+
+
+_COLUMNS = [f.name for f in fields(FileRecord)]
+
+
+class Ledger:
+    """The workspace's SQLite ledger. Use as a context manager."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"台账数据库 {self.path} 无法打开：{exc}") from exc
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise LedgerError(f"台账数据库 {self.path} 读取失败：{exc}") from exc
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def record(
+        self,
+        record: FileRecord,
+        values: list[tuple[str, str | None, Any]] | None = None,
+        problems: list[ProblemRow] | None = None,
+    ) -> int:
+        """Insert a file with its values (key, cell, value) and problems, all in one transaction."""
+        row = {c: getattr(record, c) for c in _COLUMNS if c != "id"}
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            if record.state == "accepted" and record.version is None:
+                (count,) = self.db.execute(
+                    "SELECT COUNT(*) FROM files WHERE state='accepted' AND unit=? AND form=? AND period=?",
+                    (record.unit, record.form, record.period),
+                ).fetchone()
+                row["version"] = count + 1
+            cursor = self.db.execute(
+                f"INSERT INTO files ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values())
+            )
+            file_id = int(cursor.lastrowid or 0)
+            self.db.executemany(
+                "INSERT INTO vals (file_id, seq, key, cell, value) VALUES (?, ?, ?, ?, ?)",
+                [(file_id, seq, key, cell, json.dumps(value, ensure_ascii=False))
+                 for seq, (key, cell, value) in enumerate(values or [])],
+            )
+            self.db.executemany(
+                "INSERT INTO problems (file_id, level, code, cell, key, label, written, message) VALUES (?,?,?,?,?,?,?,?)",
+                [(file_id, p.level, p.code, p.cell, p.key, p.label, p.written, p.message) for p in problems or []],
+            )
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.db.execute("ROLLBACK") if self.db.in_transaction else None
+            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+        record.id = file_id
+        record.version = row["version"]
+        return file_id
+
+    def update(self, file_id: int, **changes: Any) -> None:
+        """Change columns of one file (e.g. ``moved=1``, ``stored_path=…``, ``receipt_path=…``)."""
+        bad = set(changes) - set(_COLUMNS)
+        if bad:
+            raise ValueError(f"unknown columns {bad}")
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        try:
+            self.db.execute(f"UPDATE files SET {sets} WHERE id = ?", (*changes.values(), file_id))
+        except sqlite3.Error as exc:
+            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _records(self, where: str = "1", params: tuple[Any, ...] = ()) -> list[FileRecord]:
+        rows = self._query(f"SELECT * FROM files WHERE {where} ORDER BY id", params)
+        return [FileRecord(**dict(r)) for r in rows]
+
+    def get(self, file_id: int) -> FileRecord | None:
+        found = self._records("id = ?", (file_id,))
+        return found[0] if found else None
+
+    def files(self, *, form: str | None = None, period: str | None = None) -> list[FileRecord]:
+        """Every file recorded, in arrival order, optionally for one form and period."""
+        where, params = ["1"], []
+        if form is not None:
+            where.append("form = ?")
+            params.append(form)
+        if period is not None:
+            where.append("period = ?")
+            params.append(period)
+        return self._records(" AND ".join(where), tuple(params))
+
+    def by_hash(self, sha256: str) -> list[FileRecord]:
+        return self._records("sha256 = ?", (sha256,))
+
+    def unfinished_moves(self) -> list[FileRecord]:
+        """Files recorded whose original had not left the inbox when the last run stopped."""
+        return self._records("moved = 0")
+
+    def counted(self, form: str, period: str) -> list[FileRecord]:
+        """The return that counts for each unit: its newest accepted one, by arrival order."""
+        return self._records(
+            "id IN (SELECT MAX(id) FROM files WHERE state='accepted' AND form=? AND period=? GROUP BY unit)",
+            (form, period),
+        )
+
+    def values(self, file_ids: list[int]) -> Iterator[tuple[int, str, str | None, Any]]:
+        """(file_id, key, cell, value) for the given files, in reading order."""
+        for chunk_start in range(0, len(file_ids), 500):
+            chunk = file_ids[chunk_start : chunk_start + 500]
+            rows = self._query(
+                f"SELECT file_id, key, cell, value FROM vals WHERE file_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY file_id, seq",
+                tuple(chunk),
+            )
+            for r in rows:
+                yield r["file_id"], r["key"], r["cell"], json.loads(r["value"]) if r["value"] is not None else None
+
+    def problems(self, file_ids: list[int]) -> list[tuple[int, ProblemRow]]:
+        out = []
+        for chunk_start in range(0, len(file_ids), 500):
+            chunk = file_ids[chunk_start : chunk_start + 500]
+            rows = self._query(
+                f"SELECT * FROM problems WHERE file_id IN ({','.join('?' * len(chunk))}) ORDER BY file_id, rowid",
+                tuple(chunk),
+            )
+            for r in rows:
+                d = dict(r)
+                file_id = d.pop("file_id")
+                out.append((file_id, ProblemRow(**d)))
+        return out
+
+    def periods(self, form: str | None = None) -> list[str]:
+        rows = self._query(
+            "SELECT DISTINCT period FROM files WHERE period IS NOT NULL" + (" AND form = ?" if form else "")
+            + " ORDER BY period",
+            (form,) if form else (),
+        )
+        return [r["period"] for r in rows]
+
+    def max_id(self) -> int:
+        (value,) = self._query("SELECT COALESCE(MAX(id), 0) FROM files")[0]
+        return int(value)

@@ -1,0 +1,272 @@
+"""Read a returned statistics table: which form it is, its header, and the text in every blank.
+
+The seed's progress sentences are the anchors. Each line of a form becomes a regular expression:
+its fixed words, folded the way ``values.normalize`` folds the cell text, with a capture group where
+each blank is. Whatever the unit did to the blank — （12）, (12), bare 12, （十二）, （ ） — lands in
+the group; ``check`` decides what it means. Because the words anchor the values, layout drift does
+not matter: a 序号 column in front, a 填报说明 sheet first, any sheet name, lines in one cell with
+line breaks or one per row under merged cells.
+
+Returns laid out as our own templates (one input cell per blank) are read by ``template``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UnknownForm
+from .forms import Form, Line
+from .values import CHECKED, UNCHECKED, normalize
+from .workbook import Sheet, Workbook, cell_text
+
+#: a workbook is this form when at least this share of the form's lines is found in one sheet
+MIN_SCORE = 0.5
+
+_MARKS = re.escape("".join(sorted(CHECKED | UNCHECKED)) + "()")
+_YESNO_ONLY = re.compile(rf"(?m)^([{_MARKS}]*[是否][{_MARKS}是否]*)$")
+_TRAILING_PUNCT = ";。.,:"
+_STAMP = re.compile(r"[(（](盖章|公章|章|签章)[)）]")
+
+
+@dataclass(frozen=True)
+class Found:
+    """The text written in one blank and the cell it is in; both None when its line is missing."""
+
+    key: str
+    cell: str | None
+    raw: str | None
+
+
+@dataclass(frozen=True)
+class HeaderValue:
+    value: str | None
+    cell: str | None
+
+
+@dataclass
+class ReturnRead:
+    """Everything read from one return, before any checking."""
+
+    path: Path
+    form: Form
+    sheet: str
+    header: dict[str, HeaderValue]
+    blanks: dict[str, Found]
+    missing_lines: list[Line] = field(default_factory=list)
+    properties: dict[str, str] = field(default_factory=dict)
+    layout: str = "seed"
+
+    @property
+    def unit(self) -> str | None:
+        return self.header.get(self.form.unit_field, HeaderValue(None, None)).value
+
+
+# ---------------------------------------------------------------------------------------------
+# compiled forms
+
+
+@dataclass(frozen=True)
+class _LineMatcher:
+    line: Line
+    pattern: re.Pattern[str]
+    anchor: str  # longest fixed piece, for a fast substring test; "" when the line has no words
+
+
+@dataclass(frozen=True)
+class _FormMatcher:
+    form: Form
+    lines: tuple[_LineMatcher, ...]
+    title: str
+    stop_row_words: tuple[str, ...]
+    header_pattern: re.Pattern[str]
+
+
+def _line_pattern(line: Line) -> re.Pattern[str]:
+    literals = [normalize(piece) for piece in line.literals]
+    has_yesno = any(b.kind == "yesno" for b in line.blanks)
+    if has_yesno:
+        question = literals[-1].rstrip(":")
+        if not question and len(literals) == 1:
+            return _YESNO_ONLY
+        literals[-1] = question
+    else:
+        literals[-1] = literals[-1].rstrip(_TRAILING_PUNCT)
+    parts: list[str] = []
+    for i, literal in enumerate(literals):
+        if i > 0:
+            if i == 1 and literals[0] == "":
+                # a line that opens with a blank: the blank starts the cell or follows a sentence end
+                parts.append(r"(?:^|(?<=[\n;。]))([^\n;。]*?)")
+            elif i == len(literals) - 1 and literal == "" and not has_yesno:
+                parts.append(r"([^\n;。]*)")
+            else:
+                parts.append(r"(.*?)")
+        parts.append(re.escape(literal))
+    if has_yesno:
+        parts.append(r":?([^\n]*)")
+    return re.compile("".join(parts))
+
+
+_MATCHERS: dict[int, _FormMatcher] = {}
+
+
+def _matcher(form: Form) -> _FormMatcher:
+    cached = _MATCHERS.get(id(form))
+    if cached is not None and cached.form is form:
+        return cached
+    lines = []
+    for activity in form.activities:
+        for line in activity.lines:
+            anchor = max((normalize(p) for p in line.literals), key=len).rstrip(_TRAILING_PUNCT)
+            if any(b.kind == "yesno" for b in line.blanks):
+                anchor = normalize(line.question)
+            lines.append(_LineMatcher(line, _line_pattern(line), anchor))
+    labels = sorted({_STAMP.sub("", normalize(h)) for h in form.header}, key=len, reverse=True)
+    header_pattern = re.compile(
+        "(" + "|".join(re.escape(label) for label in labels) + r")(?:[(（](?:盖章|公章|章|签章)[)）])?[:：]?"
+    )
+    stop = tuple(normalize(c) for c in form.columns)
+    built = _FormMatcher(form, tuple(lines), normalize(form.title), stop, header_pattern)
+    _MATCHERS[id(form)] = built
+    return built
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+@dataclass(frozen=True)
+class _Cell:
+    row: int
+    col: int
+    text: str  # normalized
+
+
+def _cells(sheet: Sheet) -> list[_Cell]:
+    cells = []
+    for r, row in enumerate(sheet.rows):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            text = normalize(cell_text(value))
+            if text:
+                cells.append(_Cell(r, c, text))
+    return cells
+
+
+def _score(matcher: _FormMatcher, sheet_text: str) -> float:
+    anchored = [m for m in matcher.lines if m.anchor]
+    if not anchored:
+        return 0.0
+    return sum(1 for m in anchored if m.anchor in sheet_text) / len(anchored)
+
+
+def identify(workbook: Workbook, forms: dict[str, Form]) -> tuple[Form, Sheet, list[_Cell]]:
+    """The form and sheet this workbook is a return of, or UnknownForm."""
+    best: tuple[tuple[float, int, int], Form, Sheet, list[_Cell]] | None = None
+    for sheet in workbook.sheets:
+        cells = _cells(sheet)
+        if not cells:
+            continue
+        text = "\n".join(c.text for c in cells)
+        for form in forms.values():
+            matcher = _matcher(form)
+            score = _score(matcher, text)
+            rank = (score, int(matcher.title in text), len(matcher.lines))
+            if best is None or rank > best[0]:
+                best = (rank, form, sheet, cells)
+    if best is None or best[0][0] < MIN_SCORE:
+        known = "、".join(f.title for f in forms.values()) or "（无）"
+        raise UnknownForm(f"这不是要收集的统计表：表中找不到任何已知统计表的文字。已知的表：{known}")
+    return best[1], best[2], best[3]
+
+
+def _header(matcher: _FormMatcher, sheet: Sheet, cells: list[_Cell], table_row: int) -> dict[str, HeaderValue]:
+    """Header values: after each label, up to the next label, in one cell or the cells after it."""
+    pieces: list[tuple[int, int, _Cell]] = []  # (start, end, cell) in the joined text
+    joined = ""
+    for cell in cells:
+        if cell.row >= table_row:
+            break
+        start = len(joined)
+        joined += cell.text
+        pieces.append((start, len(joined), cell))
+        joined += "\x1f"
+    labels = {_STAMP.sub("", normalize(h)): h for h in matcher.form.header}
+    found = list(matcher.header_pattern.finditer(joined))
+    header: dict[str, HeaderValue] = {h: HeaderValue(None, None) for h in matcher.form.header}
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(joined)
+        segment = joined[m.end() : end]
+        value = segment.replace("\x1f", " ").strip(" _＿:：").strip()
+        value = _STAMP.sub("", value).strip(" _＿")
+        field_name = labels[m.group(1)]
+        if not value or header[field_name].value is not None:
+            continue
+        offset = m.end() + (len(segment) - len(segment.lstrip("\x1f _＿:")))
+        cell = next((c for s, e, c in pieces if s <= offset < e), None)
+        header[field_name] = HeaderValue(value, sheet.address(cell.row, cell.col) if cell else None)
+    return header
+
+
+def _table_row(matcher: _FormMatcher, cells: list[_Cell]) -> int:
+    """The row of the column heads (活动项目 / 内容要求 / 进展情况), where the header ends."""
+    for cell in cells:
+        if cell.text in matcher.stop_row_words:
+            return cell.row
+    return cells[min(len(cells) - 1, 3)].row if cells else 0
+
+
+def read_sheet(workbook: Workbook, form: Form, sheet: Sheet, cells: list[_Cell] | None = None) -> ReturnRead:
+    """Find every line of ``form`` in ``sheet`` and cut out what is written in its blanks."""
+    matcher = _matcher(form)
+    cells = _cells(sheet) if cells is None else cells
+    header = _header(matcher, sheet, cells, _table_row(matcher, cells))
+    blanks: dict[str, Found] = {}
+    missing: list[Line] = []
+    at_cell, at_pos = 0, 0
+    for line_matcher in matcher.lines:
+        hit = _find(line_matcher, cells, at_cell, at_pos)
+        line = line_matcher.line
+        if hit is None:
+            missing.append(line)
+            for blank in line.blanks:
+                blanks[blank.key] = Found(blank.key, None, None)
+            continue
+        index, match = hit
+        cell = cells[index]
+        address = sheet.address(cell.row, cell.col)
+        for blank, raw in zip(line.blanks, match.groups()):
+            blanks[blank.key] = Found(blank.key, address, raw)
+        at_cell, at_pos = index, match.end()
+    return ReturnRead(
+        path=workbook.path,
+        form=form,
+        sheet=sheet.name,
+        header=header,
+        blanks=blanks,
+        missing_lines=missing,
+        properties=workbook.properties,
+    )
+
+
+def _find(line: _LineMatcher, cells: list[_Cell], at_cell: int, at_pos: int) -> tuple[int, re.Match[str]] | None:
+    """The next place the line appears, looking forward from where the last line ended, then wrapping."""
+    order = [(i, at_pos if i == at_cell else 0) for i in range(at_cell, len(cells))]
+    order += [(i, 0) for i in range(0, at_cell + 1)]
+    for i, pos in order:
+        text = cells[i].text
+        if line.anchor and line.anchor not in text:
+            continue
+        match = line.pattern.search(text, pos)
+        if match:
+            return i, match
+    return None
+
+
+def read_workbook(workbook: Workbook, forms: dict[str, Form]) -> ReturnRead:
+    """Identify the form of an opened workbook and read it."""
+    form, sheet, cells = identify(workbook, forms)
+    return read_sheet(workbook, form, sheet, cells)
