@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _WS = re.compile(r"[^\S\n]+")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "‘": "'", "’": "'", "′": "'", "\r": None})
 
 
+# cached: the form's own words recur in every return, and reading speed matters (benchmarks/)
+@lru_cache(maxsize=1 << 16)
 def normalize(text: str) -> str:
     """Fold the ways the same words get typed: full/half width, spaces, quotes. Keeps line breaks."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
@@ -71,6 +74,7 @@ class Reading:
     problem: str | None = None
 
 
+@lru_cache(maxsize=1 << 16)
 def read_number(raw: str | None, *, unit: str | None = None, whole: bool = True) -> Reading:
     """The number in a count (``whole``) or percent blank."""
     text = normalize(strip_brackets(raw or ""))
@@ -125,6 +129,7 @@ CHECKED = frozenset("☑■√✓✔☒✗✘×●◼▣⊠⊗✅▇█")
 UNCHECKED = frozenset("□☐○◻◯")
 
 
+@lru_cache(maxsize=1 << 12)
 def read_yesno(raw: str | None) -> Reading:
     """☑是 □否 → 是; □是 ■否 → 否; both ticked or none: say so."""
     text = normalize(raw or "").replace("(", "").replace(")", "")
