@@ -12,7 +12,7 @@ Chinese sentence telling the unit what to write instead.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, Va
 from pydantic_core import PydanticCustomError
 
 from .errors import ReturnError
-from .forms import Blank, Form
+from .forms import Blank, BlankRef, Form
 from .reader import ReturnRead, read_workbook
 from .values import Reading, read_number, read_text, read_yesno
 from .workbook import open_workbook
@@ -167,9 +167,21 @@ def form_model(form: Form) -> type[BaseModel]:
     return model
 
 
+@lru_cache(maxsize=4096)
 def _field_name(key: str) -> str:
     # pydantic field names must be identifiers; keys use dots
     return key.replace(".", "__")
+
+
+_PLANS: dict[int, tuple[Form, tuple[tuple[BlankRef, str, str], ...]]] = {}
+
+
+def _plan(form: Form) -> tuple[tuple[BlankRef, str, str], ...]:
+    """(ref, key, field name) of every blank in reading order, worked out once per form."""
+    cached = _PLANS.get(id(form))
+    if cached is None or cached[0] is not form:
+        cached = _PLANS[id(form)] = (form, tuple((ref, ref.key, _field_name(ref.key)) for ref in form.blank_refs))
+    return cached[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,40 +199,44 @@ def check_read(read: ReturnRead) -> CheckResult:
         cells={key: found.cell for key, found in read.blanks.items()},
         properties=read.properties,
     )
-    raw = {_field_name(key): found.raw for key, found in read.blanks.items()}
+    plan = _plan(form)
+    blanks = read.blanks
+    raw = {name: blanks[key].raw if key in blanks else None for _, key, name in plan}
     warnings: list[tuple[str, str, str]] = []
     model = form_model(form)
     try:
         instance = model.model_validate(raw, context={"warnings": warnings})
-        values = {ref.key: getattr(instance, _field_name(ref.key)) for ref in form.blank_refs}
+        values = {key: getattr(instance, name) for _, key, name in plan}
         failed: dict[str, tuple[str, str]] = {}
     except ValidationError as exc:
         failed = {str(e["loc"][0]).replace("__", "."): (e["type"], e["msg"]) for e in exc.errors()}
         values = {}
         warnings.clear()
-        for ref in form.blank_refs:
-            if ref.key in failed:
-                values[ref.key] = None
+        for ref, key, name in plan:
+            if key in failed:
+                values[key] = None
                 continue
-            info_context = {"warnings": warnings}
-            values[ref.key] = _validate_blank(raw[_field_name(ref.key)], _Info(info_context), blank=ref.blank)
+            values[key] = _validate_blank(raw[name], _Info({"warnings": warnings}), blank=ref.blank)
     result.values = values
-    by_key = {key: (code, message) for key, code, message in warnings}
     for line in read.missing_lines:
         result.problems.append(Problem(
             "error", "missing_line",
             f"表中找不到这一行：“{line.text}”。请按下发的原表填写，不要改动或删除表中文字。",
         ))
-    for ref in form.blank_refs:
-        found = read.blanks.get(ref.key)
-        common = {"cell": found.cell if found else None, "key": ref.key, "label": ref.label,
-                  "written": _quote(found.raw) if found and found.raw is not None else None}
-        if ref.key in failed:
-            code, message = failed[ref.key]
-            result.problems.append(Problem("error", code, message, **common))
-        elif ref.key in by_key:
-            code, message = by_key[ref.key]
-            result.problems.append(Problem("warning", code, message, **common))
+    if failed or warnings:
+        by_key = {key: (code, message) for key, code, message in warnings}
+        for ref, key, _ in plan:
+            if key not in failed and key not in by_key:
+                continue
+            found = blanks.get(key)
+            common = {"cell": found.cell if found else None, "key": key, "label": ref.label,
+                      "written": _quote(found.raw) if found and found.raw is not None else None}
+            if key in failed:
+                code, message = failed[key]
+                result.problems.append(Problem("error", code, message, **common))
+            else:
+                code, message = by_key[key]
+                result.problems.append(Problem("warning", code, message, **common))
     if not read.unit:
         result.problems.append(Problem(
             "warning", "no_unit", f"表头“{form.unit_field}”没有填写；请填写单位全称。"))

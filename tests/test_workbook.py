@@ -113,3 +113,19 @@ def test_legacy_xls_is_read(tmp_path):
     sample = Path(__file__).parent / "data" / "dxal-2020" / "inbox" / "漠河市安委会-统计表.xls"
     book = open_workbook(sample)
     assert book.sheets[0].name == "统计表"
+
+
+def test_entity_inside_a_worksheet_is_unreadable_not_expanded(tmp_path):
+    good = _xlsx(tmp_path / "good.xlsx", [["a"]])
+    path = tmp_path / "实体2.xlsx"
+    laughs = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">' + b"".join(
+        b'<!ENTITY a%d "' % i + (b"&a%d;" % (i - 1) if i > 1 else b"&a;") * 10 + b'">' for i in range(1, 10)) + b"]>"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = laughs + data.split(b"?>", 1)[-1]
+                data = data.replace(b"<v>", b"<v>&a9;", 1) if b"<v>" in data else data.replace(b"<t>a</t>", b"<t>&a9;</t>")
+            dst.writestr(item, data)
+    with pytest.raises(UnreadableWorkbook):
+        open_workbook(path)
