@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 from .errors import ReturnError
 from .forms import Blank, BlankRef, Form
 from .reader import ReturnRead, read_workbook
-from .values import Reading, read_number, read_text, read_yesno
+from .values import Reading, normalize, read_number, read_text, read_yesno, strip_brackets
 from .workbook import open_workbook
 
 Level = Literal["error", "warning"]
@@ -90,7 +90,8 @@ class CheckResult:
 
 
 def _quote(raw: str | None) -> str:
-    return (raw or "").strip()
+    """What the unit wrote, without the blank's own brackets: “-3”, not “（-3）”."""
+    return strip_brackets(normalize(raw or ""))
 
 
 def _validate_blank(raw: Any, info: ValidationInfo, *, blank: Blank) -> Any:
@@ -99,7 +100,8 @@ def _validate_blank(raw: Any, info: ValidationInfo, *, blank: Blank) -> Any:
     if raw is None:
         # the line was not found; reported once per line by check_read
         return None
-    if blank.kind == "count":
+    kind = blank.kind
+    if kind == "count":
         reading = read_number(raw, unit=blank.unit, whole=True)
     elif blank.kind == "percent":
         reading = read_number(raw, unit=None, whole=False)
@@ -111,10 +113,10 @@ def _validate_blank(raw: Any, info: ValidationInfo, *, blank: Blank) -> Any:
 
 
 def _judge(reading: Reading, raw: str, blank: Blank, warnings: list[tuple[str, str, str]]) -> Any:
+    if reading.problem is None:  # the common case first: nothing to say
+        return reading.value
     label, written = blank.label, _quote(raw)
     match reading.problem:
-        case None:
-            return reading.value
         case "blank" if blank.kind == "text":
             warnings.append((blank.key, "blank", f"“{label}”没有填写；请填写具体形式或内容。"))
             return None

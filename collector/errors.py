@@ -16,7 +16,8 @@ The tree::
     │   └── UnknownForm             a workbook, but none of the known forms
     ├── LedgerError                 the SQLite ledger could not be read or written
     ├── RunLocked                   another run holds the workspace lock
-    └── ReportError                 the consolidated report could not be written
+    ├── ReportError                 the consolidated report could not be written
+    └── TemplateError               a blank template could not be written
 
 Library code raises these, translating third-party errors where they enter
 (``raise UnreadableWorkbook(...) from exc``); the CLI catches ``CollectorError`` once.
@@ -112,3 +113,7 @@ class RunLocked(CollectorError):
 
 class ReportError(CollectorError):
     """The consolidated report could not be written."""
+
+
+class TemplateError(CollectorError):
+    """A blank template could not be written."""

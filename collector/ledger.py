@@ -4,8 +4,16 @@ Each file is recorded in one transaction, so a crash (or ``kill -9``) leaves no 
 the original out of the inbox happens after the commit; a record whose move did not finish is
 ``moved = 0`` and the next run completes it (see ``ingest``), so nothing is lost or counted twice.
 
+The protocol for one file (``ingest``): copy the original to its destination → commit its row
+(``moved = 0``) → make the copies durable → unlink the inbox copy → mark ``moved = 1``. The last three
+steps may be batched over several files, since the original is only unlinked once its copy and row
+are on disk. The next run first completes every ``moved = 0`` row (see ``unfinished_moves``).
+
 Which return counts: the newest **accepted** return for (unit, form, period), by arrival order
-(``files.id``). Older ones stay in the ledger and the archive.
+(``arrived_at``, then ``files.id``). Older ones stay in the ledger and the archive.
+
+A held return (待确认) that is settled later gets a new row with the same ``sha256`` and the settled
+state; the held row stays, and counts as settled from then on (``held_unsettled``).
 """
 
 from __future__ import annotations
@@ -105,18 +113,32 @@ class ProblemRow:
 
 
 _COLUMNS = [f.name for f in fields(FileRecord)]
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _encode(value: Any) -> str:
+    """A value as JSON text (the common cases without the encoder: ingest records ~100 per file)."""
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return str(value)
+    return _dumps(value)
 
 
 class Ledger:
     """The workspace's SQLite ledger. Use as a context manager."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
+        """``synchronous="NORMAL"``: commits survive a crash of the process but may be lost with the power;
+        a caller using it makes the data durable (``os.sync``) before anything depends on it."""
         self.path = Path(path)
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(synchronous)
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute(f"PRAGMA synchronous={synchronous}")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
@@ -161,8 +183,7 @@ class Ledger:
             file_id = int(cursor.lastrowid or 0)
             self.db.executemany(
                 "INSERT INTO vals (file_id, seq, key, cell, value) VALUES (?, ?, ?, ?, ?)",
-                [(file_id, seq, key, cell, json.dumps(value, ensure_ascii=False))
-                 for seq, (key, cell, value) in enumerate(values or [])],
+                [(file_id, seq, key, cell, _encode(value)) for seq, (key, cell, value) in enumerate(values or [])],
             )
             self.db.executemany(
                 "INSERT INTO problems (file_id, level, code, cell, key, label, written, message) VALUES (?,?,?,?,?,?,?,?)",
@@ -187,7 +208,41 @@ class Ledger:
         except sqlite3.Error as exc:
             raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
 
+    def mark_moved(self, file_ids: list[int]) -> None:
+        """``moved = 1`` for these files, in one transaction."""
+        if not file_ids:
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("UPDATE files SET moved = 1 WHERE id = ?", [(i,) for i in file_ids])
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.db.execute("ROLLBACK") if self.db.in_transaction else None
+            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+
     # -- reading ---------------------------------------------------------------------------
+
+    def next_version(self, unit: str | None, form: str | None, period: str | None) -> int:
+        """The version an accepted return of (unit, form, period) would get now."""
+        (count,) = self._query(
+            "SELECT COUNT(*) FROM files WHERE state='accepted' AND unit=? AND form=? AND period=?",
+            (unit, form, period),
+        )[0]
+        return int(count) + 1
+
+    def held_unsettled(self) -> list[FileRecord]:
+        """Held files (待确认) not settled since: no later row with the same bytes."""
+        return self._records(
+            "state = 'held' AND NOT EXISTS (SELECT 1 FROM files AS later "
+            "WHERE later.sha256 = files.sha256 AND later.id > files.id AND later.state != 'duplicate')"
+        )
+
+    def known_in_place(self, inbox_path: str, sha256: str) -> bool:
+        """Whether this file was already recorded as ignored and left where it is."""
+        return bool(self._query(
+            "SELECT 1 FROM files WHERE state = 'ignored' AND inbox_path = ? AND sha256 = ? AND stored_path = inbox_path",
+            (inbox_path, sha256),
+        ))
 
     def _records(self, where: str = "1", params: tuple[Any, ...] = ()) -> list[FileRecord]:
         rows = self._query(f"SELECT * FROM files WHERE {where} ORDER BY id", params)
@@ -216,11 +271,33 @@ class Ledger:
         return self._records("moved = 0")
 
     def counted(self, form: str, period: str) -> list[FileRecord]:
-        """The return that counts for each unit: its newest accepted one, by arrival order."""
+        """The return that counts for each unit: its newest accepted one, by arrival (``arrived_at``, then id).
+
+        A held return settled later keeps its first arrival, so it does not displace a newer one."""
         return self._records(
-            "id IN (SELECT MAX(id) FROM files WHERE state='accepted' AND form=? AND period=? GROUP BY unit)",
+            "id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY arrived_at DESC, id DESC)"
+            " AS newest FROM files WHERE state='accepted' AND form=? AND period=?) WHERE newest = 1)",
             (form, period),
         )
+
+    def counted_values_by_file(self, form: str, period: str) -> list[tuple[int, str]]:
+        """(file_id, its values as one JSON object {key: value}) of every counted return, in one query.
+
+        For the consolidated report of thousands of returns: SQLite assembles each return's values
+        in C, and Python decodes one object per return instead of one value per row (``values``)."""
+        return [
+            (r[0], r[1]) for r in self._query(
+                "SELECT file_id, json_group_object(key, json(value)) FROM vals WHERE file_id IN (SELECT id FROM "
+                "(SELECT id, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY arrived_at DESC, id DESC) AS newest "
+                "FROM files WHERE state='accepted' AND form=? AND period=?) WHERE newest = 1) GROUP BY file_id",
+                (form, period),
+            )
+        ]
+
+    def cell_of(self, file_id: int, key: str) -> str | None:
+        """Where a value was read from (``统计表!D7``)."""
+        rows = self._query("SELECT cell FROM vals WHERE file_id = ? AND key = ?", (file_id, key))
+        return rows[0][0] if rows else None
 
     def values(self, file_ids: list[int]) -> Iterator[tuple[int, str, str | None, Any]]:
         """(file_id, key, cell, value) for the given files, in reading order."""

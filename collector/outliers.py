@@ -38,6 +38,7 @@ class Suspect:
     label: str
     value: float | int
     message: str
+    file_id: int | None = None  # the return's id in the ledger (the detail table's index)
 
 
 def related_pairs(form: Form) -> list[tuple[str, str]]:
@@ -56,13 +57,13 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _median_without(ordered: np.ndarray, value: float) -> float:
-    """The median of a sorted array with one occurrence of ``value`` left out (the unit's peers)."""
-    j = int(np.searchsorted(ordered, value))
+def _medians_without(ordered: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each of ``values`` (each in the sorted array ``ordered``), the median of the others."""
+    j = np.searchsorted(ordered, values)  # where each value sits; leaving it out shifts the ranks after it
     m = len(ordered) - 1
 
-    def at(rank: int) -> float:
-        return float(ordered[rank] if rank < j else ordered[rank + 1])
+    def at(rank: int) -> np.ndarray:
+        return np.where(rank < j, ordered[min(rank, m)], ordered[min(rank + 1, m)])
 
     return at(m // 2) if m % 2 else (at(m // 2 - 1) + at(m // 2)) / 2
 
@@ -79,6 +80,7 @@ def find_suspects(form: Form, detail: pd.DataFrame, cells: dict[tuple[str, str],
     labels = {ref.key: ref.label for ref in form.blank_refs}
     units = detail["unit"].tolist()
     files = detail["file"].tolist()
+    ids = [i if isinstance(i, int) else None for i in detail.index.tolist()]
     for ref in form.blank_refs:
         if ref.kind != "count" or ref.key not in detail:
             continue
@@ -86,15 +88,17 @@ def find_suspects(form: Form, detail: pd.DataFrame, cells: dict[tuple[str, str],
         nonzero = values[values > 0]
         if len(nonzero) < MIN_PEERS + 1:
             continue
-        ordered = np.sort(nonzero)
-        for i in (values > FLOOR).nonzero()[0]:
+        candidates = (values > FLOOR).nonzero()[0]
+        if not len(candidates):
+            continue
+        medians = _medians_without(np.sort(nonzero), values[candidates])
+        for i, median in zip(candidates, medians):
             value = values[i]
-            median = _median_without(ordered, value)
             if median > 0 and value > RATIO * median:
                 suspects.append(Suspect(
                     units[i], files[i], cells.get((files[i], ref.key)), ref.key, labels[ref.key], int(value),
                     f"存疑：“{labels[ref.key]}”填报{_fmt(value)}，是其他单位中位数（{_fmt(median)}）的"
-                    f"{value / median:.0f}倍，请电话核实是否多填了位数或填成了其他指标。",
+                    f"{value / median:.0f}倍，请电话核实是否多填了位数或填成了其他指标。", ids[i],
                 ))
     for sessions, people in related_pairs(form):
         if sessions not in detail or people not in detail:
@@ -105,6 +109,6 @@ def find_suspects(form: Form, detail: pd.DataFrame, cells: dict[tuple[str, str],
             suspects.append(Suspect(
                 units[i], files[i], cells.get((files[i], people)), people, labels[people], int(p[i]),
                 f"存疑：“{labels[people]}”填报{_fmt(p[i])}，但“{labels[sessions]}”为0——没有开展活动却有参与人次，"
-                "请与该单位核实。",
+                "请与该单位核实。", ids[i],
             ))
     return suspects

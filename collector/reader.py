@@ -7,7 +7,12 @@ the group; ``check`` decides what it means. Because the words anchor the values,
 not matter: a 序号 column in front, a 填报说明 sheet first, any sheet name, lines in one cell with
 line breaks or one per row under merged cells.
 
-Returns laid out as our own templates (one input cell per blank) are read by ``template``.
+Returns laid out as our own templates (``template``: one input cell per blank, the words before it
+on its left, the unit after it on its right) are read exactly from their input cells by
+``read_template``. The words beside the inputs identify them, so a renamed sheet, inserted rows or the
+table pasted into a fresh workbook (its metadata lost) still read; the template's metadata (custom
+document properties, or the hidden ``_collector`` sheet) names the form and the period, and its
+key → cell map covers sentences whose words a unit edited, as long as no row moved.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from pathlib import Path
 
 from .errors import UnknownForm
 from .forms import Form, Line
+from .template import META_MAP_HEAD, META_SHEET, PROP_FORM, form_slots
 from .values import CHECKED, UNCHECKED, normalize
-from .workbook import Sheet, Workbook, cell_text
+from .workbook import Sheet, Workbook, cell_text, parse_address
 
 #: a workbook is this form when at least this share of the form's lines is found in one sheet
 MIN_SCORE = 0.5
@@ -266,7 +272,207 @@ def _find(line: _LineMatcher, cells: list[_Cell], at_cell: int, at_pos: int) -> 
     return None
 
 
+# ---------------------------------------------------------------------------------------------
+# returns laid out as our templates
+
+
+@dataclass(frozen=True)
+class _TemplateMatcher:
+    form: Form
+    # per progress line: the line, and its inputs' (key, normalized words, normalized after)
+    lines: tuple[tuple[Line, tuple[tuple[str, str, str], ...]], ...]
+    words: dict[str, frozenset[str]]  # normalized words -> the normalized texts after their input
+    labels: dict[str, str]  # header label, normalized without 盖章 and colon -> the form's header field
+
+
+_TEMPLATE_MATCHERS: dict[int, _TemplateMatcher] = {}
+
+
+def _template_matcher(form: Form) -> _TemplateMatcher:
+    cached = _TEMPLATE_MATCHERS.get(id(form))
+    if cached is not None and cached.form is form:
+        return cached
+    lines = []
+    words: dict[str, set[str]] = {}
+    for line, slots in form_slots(form):
+        expected = tuple((s.ref.key, normalize(s.words), normalize(s.after)) for s in slots)
+        lines.append((line, expected))
+        for _key, w, a in expected:
+            if w:
+                words.setdefault(w, set()).add(a)
+    labels = {_label_key(h): h for h in form.header}
+    built = _TemplateMatcher(form, tuple(lines), {w: frozenset(a) for w, a in words.items()}, labels)
+    _TEMPLATE_MATCHERS[id(form)] = built
+    return built
+
+
+def _label_key(text: str) -> str:
+    return _STAMP.sub("", normalize(text)).rstrip(":")
+
+
+def template_metadata(workbook: Workbook) -> tuple[dict[str, str], dict[str, str]]:
+    """The template's properties (document properties, else the hidden sheet's) and its key → cell map."""
+    properties = dict(workbook.properties)
+    cells: dict[str, str] = {}
+    meta = next((s for s in workbook.sheets if s.name == META_SHEET), None)
+    if meta is not None:
+        in_map = False
+        for r in range(len(meta.rows)):
+            name, value = meta.text(r, 0).strip(), meta.text(r, 1).strip()
+            if (name, value) == META_MAP_HEAD:
+                in_map = True
+            elif name and in_map:
+                cells[name] = value
+            elif name.startswith("collector."):
+                properties.setdefault(name, value)
+    return properties, cells
+
+
+@dataclass
+class _TemplateSheet:
+    sheet: Sheet
+    cells: list[_Cell]
+    column: int  # the input column (0-based)
+    found: dict[int, int]  # line index -> the row its first input is on
+    rows: list[int]  # the rows of the inputs, in sheet order
+
+
+def _scan_template(matcher: _TemplateMatcher, sheet: Sheet, cells: list[_Cell] | None = None) -> _TemplateSheet | None:
+    """Where ``sheet`` has the form's inputs: the input column, and the lines found by their words."""
+    cells = _cells(sheet) if cells is None else cells
+    grid = {(c.row, c.col): c.text for c in cells}
+    votes: dict[int, int] = {}
+    for cell in cells:
+        afters = matcher.words.get(cell.text)
+        if afters is not None and grid.get((cell.row, cell.col + 2), "") in afters:
+            votes[cell.col + 1] = votes.get(cell.col + 1, 0) + 1
+    if not votes:
+        return None
+    column = max(votes, key=lambda c: (votes[c], -c))
+    rows = sorted({c.row for c in cells if c.col in (column - 1, column + 1)})
+    pairs = [(grid.get((r, column - 1), ""), grid.get((r, column + 1), "")) for r in rows]
+    found: dict[int, int] = {}
+    at = 0
+    for index, (_line, expected) in enumerate(matcher.lines):
+        want = [(w, a) for _key, w, a in expected]
+        n = len(want)
+        for start in [*range(at, len(pairs) - n + 1), *range(0, min(at, len(pairs) - n + 1))]:
+            if pairs[start : start + n] == want:
+                found[index] = start
+                at = start + n
+                break
+    return _TemplateSheet(sheet, cells, column, found, rows)
+
+
+def _template_header(matcher: _TemplateMatcher, scan: _TemplateSheet) -> dict[str, HeaderValue]:
+    """Header values: the cell right of each label (label and value cells as the template has them)."""
+    header: dict[str, HeaderValue] = {h: HeaderValue(None, None) for h in matcher.form.header}
+    first_input = scan.rows[min(scan.found.values())] if scan.found else len(scan.sheet.rows)
+    by_row: dict[int, list[_Cell]] = {}
+    for cell in scan.cells:
+        if cell.row < first_input:
+            by_row.setdefault(cell.row, []).append(cell)
+    for row_cells in by_row.values():
+        for i, cell in enumerate(row_cells):
+            field_name = matcher.labels.get(_label_key(cell.text))
+            if field_name is None or header[field_name].value is not None:
+                continue
+            following = row_cells[i + 1] if i + 1 < len(row_cells) else None
+            if following is None or _label_key(following.text) in matcher.labels:
+                continue
+            value = scan.sheet.text(following.row, following.col).strip()
+            header[field_name] = HeaderValue(value, scan.sheet.address(following.row, following.col))
+    return header
+
+
+def read_template(workbook: Workbook, forms: dict[str, Form], form: Form | None = None) -> ReturnRead | None:
+    """Read ``workbook`` as one of our templates (of ``form``, or of whichever form fits best); None if it is not one.
+
+    Each blank comes from its input cell, found by the words on its left and the unit on its right.
+    When a sentence's words are not found and no row has moved (every sentence that is found sits
+    where the hidden key → cell map says), the map gives the input cell.
+    """
+    properties, cell_map = template_metadata(workbook)
+    candidates = [form] if form is not None else list(forms.values())
+    best: tuple[tuple[float, int], _TemplateMatcher, _TemplateSheet] | None = None
+    for sheet in workbook.sheets:
+        if sheet.name == META_SHEET:
+            continue
+        cells = _cells(sheet)
+        if not cells:
+            continue
+        for candidate in candidates:
+            matcher = _template_matcher(candidate)
+            scan = _scan_template(matcher, sheet, cells)
+            if scan is None:
+                continue
+            rank = (len(scan.found) / len(matcher.lines) if matcher.lines else 0.0, len(scan.found))
+            if best is None or rank > best[0]:
+                best = (rank, matcher, scan)
+    if best is None:
+        return None
+    _rank, matcher, scan = best
+    chosen = matcher.form
+    share = len(scan.found) / len(matcher.lines) if matcher.lines else 0.0
+    from_metadata = properties.get(PROP_FORM) == chosen.id
+    if share < MIN_SCORE and not (from_metadata and scan.found):
+        return None
+    sheet = scan.sheet
+    blanks: dict[str, Found] = {}
+    missing: list[Line] = []
+    # the map is trusted only where nothing moved: every input found by its words is where the map says
+    unmoved = from_metadata and bool(cell_map) and all(
+        parse_address(cell_map.get(key, "")) == (scan.rows[start + k], scan.column)
+        for index, start in scan.found.items()
+        for k, (key, _w, _a) in enumerate(matcher.lines[index][1])
+    )
+    for index, (line, expected) in enumerate(matcher.lines):
+        start = scan.found.get(index)
+        if start is not None:
+            for k, (key, _w, _a) in enumerate(expected):
+                row = scan.rows[start + k]
+                blanks[key] = Found(key, sheet.address(row, scan.column), sheet.text(row, scan.column))
+            continue
+        places = [parse_address(cell_map.get(key, "")) for key, _w, _a in expected] if unmoved else []
+        if places and all(places):
+            for (key, _w, _a), (row, col) in zip(expected, places):  # type: ignore[misc]
+                blanks[key] = Found(key, sheet.address(row, col), sheet.text(row, col))
+            continue
+        missing.append(line)
+        for key, _w, _a in expected:
+            blanks[key] = Found(key, None, None)
+    return ReturnRead(
+        path=workbook.path,
+        form=chosen,
+        sheet=sheet.name,
+        header=_template_header(matcher, scan),
+        blanks={ref.key: blanks[ref.key] for ref in chosen.blank_refs},
+        missing_lines=missing,
+        properties=properties,
+        layout="template",
+    )
+
+
 def read_workbook(workbook: Workbook, forms: dict[str, Form]) -> ReturnRead:
-    """Identify the form of an opened workbook and read it."""
-    form, sheet, cells = identify(workbook, forms)
-    return read_sheet(workbook, form, sheet, cells)
+    """Identify the form of an opened workbook and read it, as a template or in the seed's layout."""
+    properties, _cells_map = template_metadata(workbook)
+    marked = forms.get(properties.get(PROP_FORM, ""))
+    if marked is not None:
+        read = read_template(workbook, forms, marked)
+        if read is not None:
+            return read
+    try:
+        form, sheet, cells = identify(workbook, forms)
+    except UnknownForm:
+        # a template pasted into a fresh workbook may not read as the seed's sentences at all
+        read = read_template(workbook, forms)
+        if read is None:
+            raise
+        return read
+    read = read_sheet(workbook, form, sheet, cells)
+    if read.missing_lines:
+        # words split over cells around input cells: a template whose metadata was lost
+        template = read_template(workbook, forms)
+        if template is not None and len(template.missing_lines) < len(read.missing_lines):
+            return template
+    return read

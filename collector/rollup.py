@@ -107,21 +107,30 @@ def tally_text(yes: int, no: int, unanswered: int = 0) -> str:
     return text + (f"，未答{unanswered}" if unanswered else "")
 
 
+FILE_COLUMNS = ["unit", "region", "file", "version", "arrived_at"]
+
+
 def rollup(form: Form, long: pd.DataFrame, region_order: list[str] | None = None) -> Rollup:
     """Roll up the long table of counted values (columns ``LONG_COLUMNS``) for ``form``."""
+    keys = [ref.key for ref in form.blank_refs]
+    long = long[long["key"].isin(keys)] if len(long) else pd.DataFrame(columns=LONG_COLUMNS)
+    files = long.drop_duplicates("file_id")[["file_id", *FILE_COLUMNS]].set_index("file_id")
+    wide = long.pivot(index="file_id", columns="key", values="value")
+    return rollup_wide(form, files, wide, region_order)
+
+
+def rollup_wide(
+    form: Form, files: pd.DataFrame, wide: pd.DataFrame, region_order: list[str] | None = None
+) -> Rollup:
+    """Roll up the counted returns given one row per return: ``files`` (``FILE_COLUMNS``) and ``wide``
+    (one column per blank key), both indexed by file id."""
     blanks = blank_table(form)
     kinds = dict(zip(blanks["key"], blanks["kind"]))
     keys = list(blanks["key"])
-    long = long[long["key"].isin(kinds)].copy() if len(long) else pd.DataFrame(columns=LONG_COLUMNS)
-    long["region"] = long["region"].fillna(NO_REGION)
-    long["kind"] = long["key"].map(kinds)
-
-    files = (
-        long.drop_duplicates("file_id")[["file_id", "unit", "region", "file", "version", "arrived_at"]]
-        .set_index("file_id")
-    )
+    files = files.copy()
+    files["region"] = files["region"].fillna(NO_REGION)
     # the whole table, one row per counted return and one column per blank
-    wide = long.pivot(index="file_id", columns="key", values="value").reindex(index=files.index, columns=keys)
+    wide = wide.reindex(index=files.index, columns=keys)
     count_keys = [k for k in keys if kinds[k] == "count"]
     percent_keys = [k for k in keys if kinds[k] == "percent"]
     numeric = wide[count_keys + percent_keys].apply(pd.to_numeric, errors="coerce")

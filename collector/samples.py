@@ -15,6 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from .forms import Activity, Form
+from .outliers import related_pairs
 from .seed_sheet import fill_line, format_number, write_seed_sheet
 
 #: typical size of a count by its unit of measure: (low, high)
@@ -37,6 +38,10 @@ def realistic_values(form: Form, rng: random.Random) -> dict[str, Any]:
             values[ref.key] = "是" if rng.random() < 0.85 else "否"
         else:
             values[ref.key] = "、".join(rng.sample(_FORMS_OF_LAUNCH, rng.randint(1, 2)))
+    # no people counted for an activity that was not held
+    for sessions, people in related_pairs(form):
+        if values[sessions] == 0:
+            values[people] = 0
     return values
 
 

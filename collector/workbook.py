@@ -10,6 +10,7 @@ with defusedxml.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -38,6 +39,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 _CALAMINE_ONLY = ("xl/worksheets/", "xl/sharedStrings", "xl/styles", "xl/theme/", "xl/drawings/", "xl/charts/")
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+_ADDRESS = re.compile(r"([A-Z]{1,3})([1-9]\d{0,6})")
 
 
 def column_letter(col: int) -> str:
@@ -53,6 +55,17 @@ def column_letter(col: int) -> str:
 def cell_address(sheet: str, row: int, col: int) -> str:
     """``统计表!D7`` for row 6, column 3 (0-based)."""
     return f"{sheet}!{column_letter(col)}{row + 1}"
+
+
+def parse_address(address: str) -> tuple[int, int] | None:
+    """``E7`` (or ``统计表!$E$7``) → (6, 4), 0-based row and column; None when it is not a cell address."""
+    m = _ADDRESS.fullmatch(address.rsplit("!", 1)[-1].replace("$", "").upper())
+    if not m:
+        return None
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)) - 1, col - 1
 
 
 def cell_text(value: Any) -> str:

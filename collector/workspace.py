@@ -11,23 +11,39 @@ Layout (the repository root is itself a workspace)::
     held/              returns held for a decision (待确认)
     ignored/           files set aside that are not returns (never deleted)
     logs/              the overnight run's log
-    ledger.sqlite3     every file received, every value, every problem
+    collector.sqlite3  the ledger: every file received, every value, every problem
+    collect.lock       held while a command takes files in (ingest, watch, run)
+    .collector-tmp/    copies being made (only ever our own copies; cleared on the next run)
     schemas/           (optional) the workspace's own form files
+
+Periods: every return belongs to one — ``YYYY-MM`` (the 安全生产月 is ``2020-06``), ``YYYY-Www`` for
+weekly reports, ``YYYY-H1``/``YYYY-H2`` for half-year campaigns. ``period_for_date`` maps a date
+(填报日期, or the arrival day) to the configured period it belongs to.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import time
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import IO
 
-from .errors import UsageError, WorkspaceError
+from .errors import RunLocked, UsageError, WorkspaceError
 
 CONFIG_NAME = "collector.toml"
-LEDGER_NAME = "ledger.sqlite3"
+LEDGER_NAME = "collector.sqlite3"
+LOCK_NAME = "collect.lock"
 ROSTER_NAMES = ("units.csv", "units.xlsx")
+ROSTER_HEADER = "单位,地区,别名"
+#: a return dated this long after a period's deadline still belongs to that period (late returns)
+LATE_GRACE = timedelta(days=31)
+#: … for a weekly report, two days (after that the next week's report is due)
+WEEKLY_GRACE = timedelta(days=2)
 
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2]|W(0[1-9]|[1-4]\d|5[0-3])|H[12])$")
 
@@ -47,6 +63,49 @@ def period_start(period: str) -> date:
     if rest.startswith("H"):
         return date(year, 1 if rest == "H1" else 7, 1)
     return date(year, int(rest), 1)
+
+
+_DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*(?:[-./月]\s*(\d{1,2}))?")
+
+
+def parse_date(text: str | None) -> date | None:
+    """填报日期 as units write it: 2020-06-28, 2020年6月28日, 2020.6.28, 2020/6/28, 2020年6月; else None."""
+    if not text:
+        return None
+    text = str(text).strip()
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial date that lost its format
+        serial = int(float(text))
+        if 30000 <= serial <= 60000:
+            return date(1899, 12, 30) + timedelta(days=serial)
+        return None
+    match = _DATE_RE.search(text)
+    if not match:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3) or 1))
+    except ValueError:
+        return None
+
+
+def period_for_date(day: date, deadlines: dict[str, date]) -> str:
+    """The period a return dated ``day`` belongs to.
+
+    A configured period (one with a deadline) claims the days from its start until a month after its
+    deadline (two days for a week), so a late return still counts for it; when several claim the day, the one whose deadline
+    is nearest wins. Otherwise the calendar: the ISO week when the workspace's periods are weekly,
+    else the month.
+    """
+    claiming = [
+        (abs((day - deadline).days), period)
+        for period, deadline in deadlines.items()
+        if period_start(period) <= day <= deadline + (WEEKLY_GRACE if period[5:].startswith("W") else LATE_GRACE)
+    ]
+    if claiming:
+        return min(claiming)[1]
+    if any(p[5:].startswith("W") for p in deadlines):
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day.year}-{day.month:02d}"
 
 
 @dataclass
@@ -125,6 +184,15 @@ class Workspace:
         return self.root / "schemas"
 
     @property
+    def lock_path(self) -> Path:
+        return self.root / LOCK_NAME
+
+    @property
+    def staging(self) -> Path:
+        """Where copies are made before they are moved into place (our own files only)."""
+        return self.root / ".collector-tmp"
+
+    @property
     def roster_path(self) -> Path | None:
         for name in ROSTER_NAMES:
             if (self.root / name).is_file():
@@ -164,3 +232,167 @@ class Workspace:
 def open_workspace(root: Path | None) -> Workspace:
     """The workspace at ``root`` (default: the current directory)."""
     return Workspace((root or Path.cwd()).resolve())
+
+
+# ---------------------------------------------------------------------------------------------
+# making a workspace
+
+
+@dataclass
+class InitResult:
+    """What ``init_workspace`` made, and what was already there (and left alone)."""
+
+    workspace: Workspace
+    created: list[Path] = field(default_factory=list)
+    existing: list[Path] = field(default_factory=list)
+    config: Config | None = None
+
+
+def init_workspace(root: Path, form_id: str, office: str = "") -> InitResult:
+    """Make the folders, ``collector.toml`` and an empty roster; never overwrite anything."""
+    from .forms import load_forms
+
+    workspace = Workspace(Path(root).resolve())
+    forms = load_forms(workspace.schemas)
+    if form_id not in forms:
+        known = "、".join(f"{f.id}（{f.title}）" for f in forms.values())
+        raise UsageError(f"没有编号为“{form_id}”的统计表。可用的有：{known}")
+    form = forms[form_id]
+    result = InitResult(workspace)
+    try:
+        workspace.root.mkdir(parents=True, exist_ok=True)
+        for folder in workspace.folders():
+            (result.existing if folder.is_dir() else result.created).append(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+        config = Config(form=form.id, office=office, deadlines=dict(form.deadlines))
+        if workspace.config_path.exists():
+            result.existing.append(workspace.config_path)
+        else:
+            _write_new(workspace.config_path, config.to_toml().encode("utf-8"))
+            result.created.append(workspace.config_path)
+        if workspace.roster_path is not None:
+            result.existing.append(workspace.roster_path)
+        else:
+            # UTF-8 with BOM, so that Excel on a Chinese Windows opens it right
+            _write_new(workspace.root / ROSTER_NAMES[0], (ROSTER_HEADER + "\r\n").encode("utf-8-sig"))
+            result.created.append(workspace.root / ROSTER_NAMES[0])
+    except OSError as exc:
+        raise WorkspaceError(f"无法在 {workspace.root} 建立工作目录：{exc.strerror or exc}") from exc
+    result.config = workspace.config()
+    return result
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create ``path``; if it appeared meanwhile, leave it alone."""
+    try:
+        with open(path, "xb") as stream:
+            stream.write(data)
+    except FileExistsError:
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# the lock
+
+
+class WorkspaceLock:
+    """An exclusive lock on the workspace, held while files are taken in.
+
+    An OS file lock (``fcntl.flock`` / ``msvcrt.locking``) on ``collect.lock``: the system releases it
+    when the process ends, however it ends (``kill -9`` included), so a lock is never left stale. The
+    file says who holds it. Re-entrant within one process (``run`` holds it while ``ingest`` runs).
+    """
+
+    _held: dict[Path, int] = {}
+
+    def __init__(self, workspace: Workspace, *, wait: float = 0.0, purpose: str = "collect") -> None:
+        self.path = workspace.lock_path
+        self.wait = wait
+        self.purpose = purpose
+        self._stream: IO[str] | None = None
+
+    def __enter__(self) -> WorkspaceLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def acquire(self) -> None:
+        key = self.path
+        if self._held.get(key):
+            self._held[key] += 1
+            return
+        try:
+            stream = open(self.path, "a+", encoding="utf-8")
+        except OSError as exc:
+            raise WorkspaceError(f"无法建立锁文件 {self.path}：{exc.strerror or exc}") from exc
+        deadline = time.monotonic() + self.wait
+        while True:
+            if _try_lock(stream):
+                break
+            if time.monotonic() >= deadline:
+                stream.seek(0)
+                holder = stream.read().strip() or "另一个进程"
+                stream.close()
+                raise RunLocked(f"工作目录正被占用（{holder}），本次不运行。请等它结束后再试。", path=str(self.path))
+            time.sleep(0.05)
+        stream.seek(0)
+        stream.truncate()
+        stream.write(f"{self.purpose}，进程 {os.getpid()}，开始于 {datetime.now():%Y-%m-%d %H:%M:%S}")
+        stream.flush()
+        self._stream = stream
+        self._held[key] = 1
+
+    def release(self) -> None:
+        key = self.path
+        count = self._held.get(key, 0)
+        if count > 1:
+            self._held[key] = count - 1
+            return
+        self._held.pop(key, None)
+        if self._stream is not None:
+            try:
+                self._stream.seek(0)
+                self._stream.truncate()
+                self._stream.flush()
+            except OSError:
+                pass
+            _unlock(self._stream)
+            self._stream.close()
+            self._stream = None
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(stream: IO[str]) -> bool:
+        try:
+            stream.seek(0)
+            msvcrt.locking(stream.fileno(), msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(stream: IO[str]) -> None:
+        try:
+            stream.seek(0)
+            msvcrt.locking(stream.fileno(), msvcrt.LK_UNLCK, 1)
+        except OSError:
+            pass
+
+else:
+    import fcntl
+
+    def _try_lock(stream: IO[str]) -> bool:
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(stream: IO[str]) -> None:
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
+        except OSError:
+            pass

@@ -48,3 +48,21 @@ def test_people_without_sessions_is_suspect():
     assert len(suspects) == 1
     assert suspects[0].key == "inspect.screening_attendance"
     assert "为0" in suspects[0].message
+
+
+def test_median_of_the_others_matches_leaving_each_out():
+    import random
+    import statistics
+
+    import numpy as np
+
+    from collector.outliers import _medians_without
+
+    rng = random.Random(0)
+    for n in (2, 3, 4, 5, 8, 11):
+        data = sorted(rng.randint(1, 50) for _ in range(n))
+        got = _medians_without(np.array(data, dtype=float), np.array(data, dtype=float))
+        for value, median in zip(data, got):
+            others = list(data)
+            others.remove(value)
+            assert median == statistics.median(others)

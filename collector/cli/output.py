@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..check import CheckResult
+from ..forms import Form
+
+if TYPE_CHECKING:  # heavy modules, imported by their own commands only
+    from ..demo import DemoResult
+    from ..export import ExportResult
+    from ..summarize import SummaryResult
+    from ..template import WrittenTemplate
 
 LEVEL_NAMES = {"error": "错误", "warning": "提醒"}
 
@@ -35,4 +44,141 @@ def format_check(result: CheckResult) -> str:
     for ref in result.form.blank_refs:
         cell = result.cells.get(ref.key) or "—"
         lines.append(f"    {cell}  {ref.label}：{format_value(result.values.get(ref.key))}")
+    return "\n".join(lines)
+
+
+def format_templates(form: Form, period: str | None, written: Sequence[WrittenTemplate], root: Path) -> str:
+    """What ``collect template`` wrote: one line per unit, then where the files are."""
+
+    def shown(path: Path) -> str:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            return str(path)
+
+    when = f"期间 {period}" if period else "期间未定"
+    lines = [f"已生成 {len(written)} 份空白表：{form.short_name}（{form.id} 第 {form.version} 版），{when}"]
+    for item in written:
+        note = "（已替换原有的同名空白表）" if item.replaced else ""
+        lines.append(f"  {item.unit}：{item.path.name}{note}")
+    if written:
+        lines.append(f"保存在：{shown(written[0].path.parent)}")
+    lines.append("请把每份表作为附件发给对应单位；表中只有浅黄色格子可以填写。")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# the consolidated report, export and demo
+
+
+def format_summary(result: SummaryResult) -> str:
+    """Where the report went, what it counts, and whether it had to be written under a new name."""
+    lines = []
+    if result.moved_aside:
+        lines.append(f"注意：{result.locked_path} 正在 Excel/WPS 中打开，无法覆盖；本次写到了新文件名。")
+    lines.append(f"汇总表：{result.path}")
+    lines.append(f"期间 {result.period}：计入 {result.counted} 个单位（应报 {result.expected} 个）。")
+    if result.suspects:
+        lines.append(f"另有 {result.suspects} 个存疑数字，见“校验问题”表，建议上报前电话核实。")
+    return "\n".join(lines)
+
+
+def format_export(result: ExportResult) -> str:
+    return f"已导出 {result.rows} 行：\n  {result.csv}\n  {result.parquet}"
+
+
+def format_demo(result: DemoResult) -> str:
+    """The demo told as the clerk would see it: each ingest pass, the report, the status."""
+    lines = [f"演示工作目录：{result.workspace.root}"]
+    for n, ingest_result in enumerate(result.passes, start=1):
+        lines.append(f"第 {n} 次接收：{ingest_result.summary_line()}")
+        for o in ingest_result.outcomes:
+            detail = f"（{o.reason}）" if o.reason and o.state != "accepted" else ""
+            version = f" 第{o.version}版" if o.version and o.version > 1 else ""
+            lines.append(f"  [{o.state_name}] {o.name}{version}{detail}")
+    if result.summary is not None:
+        lines.append(format_summary(result.summary))
+    if result.status is not None:
+        lines.append(f"报送情况：{result.status.summary_line()}")
+        chase = "、".join(u.unit for u in result.status.to_chase)
+        if chase:
+            lines.append(f"催报：{chase}")
+    lines.append("下一步：打开汇总表看看；在 Excel 里改一个回执中的错误后重新放入 inbox，再运行 collect ingest。")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# the inbox: init, ingest, watch, status, run
+
+
+def format_init(result: Any) -> str:
+    """What ``collect init`` made and what it left alone."""
+    root = result.workspace.root
+    lines = [f"工作目录：{root}"]
+
+    def rel(path: Any) -> str:
+        try:
+            return str(path.relative_to(root)) + ("/" if path.is_dir() else "")
+        except ValueError:
+            return str(path)
+
+    if result.created:
+        lines.append("已建立：" + "  ".join(rel(p) for p in result.created))
+    if result.existing:
+        lines.append("已存在（未改动）：" + "  ".join(rel(p) for p in result.existing))
+    if result.config is not None:
+        deadlines = "，".join(f"{p} 截止 {d.isoformat()}" for p, d in sorted(result.config.deadlines.items()))
+        lines.append(f"统计表：{result.config.form}" + (f"（{deadlines}）" if deadlines else ""))
+    lines.append("下一步：在 units.csv 中按“单位,地区,别名”填写应报单位；收到的表放入 inbox/，然后运行 collect ingest。")
+    return "\n".join(lines)
+
+
+def format_outcome(outcome: Any, root: Any = None) -> str:
+    """One line per file: its state, then what became of it."""
+    return f"{outcome.state_name:<4} {outcome.describe(root)}"
+
+
+def format_ingest_summary(result: Any) -> str:
+    lines = []
+    if result.aliases:
+        lines.append("已添加别名：" + "，".join(result.aliases))
+    if result.completed:
+        lines.append(f"已完成上次中断时未完成的 {result.completed} 个文件。")
+    lines.append(result.summary_line())
+    if result.periods_changed:
+        lines.append("有新接收的期间：" + "、".join(sorted(result.periods_changed)))
+    return "\n".join(lines)
+
+
+def _when(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else ""
+
+
+def format_status(report: Any) -> str:
+    """Every expected unit by region, then held files, the counts, and who to chase."""
+    deadline = f"，截止 {report.deadline.isoformat()}" if report.deadline else ""
+    lines = [f"{report.title}", f"期间 {report.period}{deadline}", ""]
+    for region, units in report.by_region():
+        lines.append(f"【{region}】")
+        for u in units:
+            state = u.state
+            if u.state == "已报" and u.on_time is not None:
+                state += "（按时）" if u.on_time else "（逾期）"
+            details = []
+            if u.versions > 1:
+                details.append(f"第 {u.versions} 版")
+            if u.arrived_at:
+                details.append(_when(u.arrived_at))
+            if u.state == "退回待改" and u.problems:
+                details.append(f"{u.problems} 处错误")
+            if u.correction_pending:
+                details.append("更正表已退回，待重报")
+            lines.append(f"  {u.unit}  {state}" + (f"  {'，'.join(details)}" if details else ""))
+    if report.held:
+        lines += ["", f"待确认的文件（{len(report.held)} 份，运行 collect ingest 查看处理办法）："]
+        for h in report.held:
+            lines.append(f"  {h.file}：{h.reason}")
+    lines += ["", report.summary_line()]
+    if report.to_chase:
+        lines.append("催报：" + "、".join(u.unit for u in report.to_chase))
     return "\n".join(lines)

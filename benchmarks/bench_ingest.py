@@ -1,0 +1,133 @@
+"""Ingest speed (issue 3): ``collect ingest`` of 1,000 returns, end to end, as a whole process from cold.
+
+Generates 1,000 returns by varying the sample returns of ``tests/data/dxal-2020`` (each for its own
+unit of a generated roster, so every file has distinct bytes), then, ``--repeat`` times, in a fresh
+workspace each time:
+
+* runs ``python -m collector ingest`` as a subprocess (cold start: interpreter, imports, forms,
+  roster, ledger, every file hashed, checked, archived, recorded, receipted) and times it;
+* runs a bare ``pandas.read_excel(engine="openpyxl")`` loop over the same files, in this process.
+
+Prints the medians per return and the ratio. Targets: ≤ 2 ms per return, and the whole ingest process
+under a quarter of the pandas loop.
+
+    python benchmarks/bench_ingest.py [--returns 1000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "tests" / "data" / "dxal-2020"
+
+
+def bases() -> list[tuple[Path, str, str]]:
+    """The sample returns that can be counted (.xlsx), with their unit and region."""
+    truth = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+    regions = {}
+    with open(SAMPLES / "units.csv", encoding="utf-8-sig") as stream:
+        for row in csv.DictReader(stream):
+            regions[row["单位"]] = row["地区"]
+    found = []
+    for path in sorted((SAMPLES / "inbox").glob("*.xlsx")):
+        if path.name in truth["rejected"] or path.name in truth["ignored"] or "错误" in path.name:
+            continue
+        unit = next(u for u in truth["valid_units"] if u in path.stem)
+        found.append((path, unit, regions[unit]))
+    return found
+
+
+def generate(folder: Path, n: int) -> list[tuple[str, str]]:
+    """``n`` returns in ``folder``, each a sample return re-signed by a unit of its own; the roster rows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = bases()
+    books = []
+    for path, unit, region in sources:
+        wb = openpyxl.load_workbook(path)
+        cells = []
+        for ws in wb.worksheets:  # the header: the rows above the table's column heads
+            table = next((c.row for row in ws.iter_rows() for c in row if c.value == "活动项目"), ws.max_row + 1)
+            cells += [c for row in ws.iter_rows(max_row=table - 1) for c in row
+                      if isinstance(c.value, str) and unit in c.value]
+        books.append((wb, unit, region, [(c, c.value) for c in cells]))
+    roster = []
+    for i in range(n):
+        wb, unit, region, cells = books[i % len(books)]
+        name = f"{unit}第{i + 1}分局"
+        for cell, text in cells:
+            cell.value = text.replace(unit, name)
+        wb.save(folder / f"{name}-统计表.xlsx")
+        roster.append((name, region))
+    return roster
+
+
+def make_workspace(root: Path, returns: Path, roster: list[tuple[str, str]]) -> None:
+    subprocess.run([sys.executable, "-m", "collector", "init", str(root), "--form", "dxal-2020"],
+                   check=True, capture_output=True)
+    with open(root / "units.csv", "w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["单位", "地区", "别名"])
+        writer.writerows([(name, region, "") for name, region in roster])
+    for path in returns.iterdir():
+        shutil.copy2(path, root / "inbox" / path.name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--returns", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        tmp_path = Path(tmp)
+        started = time.perf_counter()
+        roster = generate(tmp_path / "returns", args.returns)
+        files = sorted((tmp_path / "returns").iterdir())
+        print(f"{len(files)} 份报表已生成（{time.perf_counter() - started:.1f} s），每次重复使用新的工作目录。")
+
+        ingest_ms, pandas_ms = [], []
+        for round_ in range(args.repeat):
+            root = tmp_path / f"ws{round_}"
+            make_workspace(root, tmp_path / "returns", roster)
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "collector", "ingest", "-w", str(root)],
+                                  capture_output=True, text=True)
+            elapsed = time.perf_counter() - start
+            with sqlite3.connect(root / "collector.sqlite3") as db:
+                accepted = db.execute("SELECT COUNT(*) FROM files WHERE state = 'accepted' AND moved = 1").fetchone()[0]
+            if accepted != len(files) or any((root / "inbox").iterdir()):
+                sys.exit(f"ingest did not accept every return ({accepted} of {len(files)}):\n{done.stdout[-2000:]}"
+                         f"{done.stderr[-2000:]}")
+            ingest_ms.append(elapsed * 1000 / len(files))
+
+            start = time.perf_counter()
+            for path in files:
+                pd.read_excel(path, engine="openpyxl")
+            pandas_ms.append((time.perf_counter() - start) * 1000 / len(files))
+            print(f"  第 {round_ + 1} 次：collect ingest {ingest_ms[-1]:.2f} ms/份（整个进程 {elapsed:.2f} s），"
+                  f"pandas.read_excel {pandas_ms[-1]:.2f} ms/份")
+
+        ingest_median, pandas_median = statistics.median(ingest_ms), statistics.median(pandas_ms)
+        ratio = ingest_median / pandas_median
+        print(f"collect ingest（整个进程，冷启动）：中位数 {ingest_median:.2f} ms/份   目标 ≤ 2 ms/份"
+              f"   {'达标' if ingest_median <= 2 else '未达标'}")
+        print(f"pandas.read_excel(engine=\"openpyxl\") 循环：中位数 {pandas_median:.2f} ms/份")
+        print(f"比值：{ratio:.3f}   目标 < 0.25   {'达标' if ratio < 0.25 else '未达标'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""``collect ingest``: one pass over inbox/ — every file taken once, one line each."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from ..errors import UsageError
+from ..ingest import FileOutcome, ingest as ingest_inbox
+from ..workspace import open_workspace
+from .output import format_ingest_summary, format_outcome
+from .workspace_option import WorkspaceOption
+
+
+def _aliases(values: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        alias, sep, unit = value.partition("=")
+        if not sep or not alias.strip() or not unit.strip():
+            raise UsageError(f"--alias 的写法是 “别名=名单中的单位名称”，现为“{value}”。")
+        pairs.append((alias.strip(), unit.strip()))
+    return pairs
+
+
+def ingest(
+    period: str | None = typer.Option(None, "--period", help="把本次收到的表都记为这一期间（如 2020-06）。"),
+    alias: list[str] = typer.Option([], "--alias", help="先在 units.csv 中添加别名（别名=单位），再处理；可重复。"),
+    workspace: Path | None = WorkspaceOption,
+) -> None:
+    """处理 inbox/ 中的文件：已接收、退回、待确认或忽略，每个文件一行。
+
+    退出码：0 全部接收；1 有退回或待确认的文件（回执在 outbox/回执/）。
+    """
+    ws = open_workspace(workspace)
+    pairs = _aliases(alias)
+    if sys.stdout.isatty():
+        result = _with_progress(ws, period, pairs)
+    else:
+        result = ingest_inbox(ws, period=period, aliases=pairs,
+                              on_file=lambda o: typer.echo(format_outcome(o, ws.root)))
+    typer.echo(format_ingest_summary(result))
+    raise typer.Exit(1 if result.needs_attention else 0)
+
+
+def _with_progress(ws, period, pairs):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(highlight=False)
+    with Progress(TextColumn("处理中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("ingest", total=None)
+
+        def start(total: int) -> None:
+            progress.update(task, total=total)
+
+        def hear(outcome: FileOutcome) -> None:
+            console.print(format_outcome(outcome, ws.root), markup=False, soft_wrap=True)
+            if not outcome.settled:
+                progress.advance(task)
+
+        return ingest_inbox(ws, period=period, aliases=pairs, on_file=hear, on_start=start)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)

@@ -1,0 +1,30 @@
+"""``collect run``: the scheduled overnight job (ingest, refresh reports, status), logged and locked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..run import run as run_job
+from ..workspace import open_workspace
+from .workspace_option import WorkspaceOption
+
+
+def run(
+    period: str | None = typer.Option(None, "--period", help="把本次收到的表都记为这一期间。"),
+    workspace: Path | None = WorkspaceOption,
+) -> None:
+    """定时任务：处理 inbox/，更新已有的汇总表，输出报送情况；日志写入 logs/collect-run.log。
+
+    退出码：0 一切正常；1 有需要处理的事（退回、待确认、逾期未报、汇总表未能更新）；2 无法运行（如另一个任务正在运行）。
+    """
+    ws = open_workspace(workspace)
+    result = run_job(ws, period=period, on_line=typer.echo)
+    if result.error:
+        typer.echo(f"错误：{result.error}", err=True)
+    raise typer.Exit(result.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(run)

@@ -1,0 +1,31 @@
+"""``collect status``: who has reported for a period, by region, and who to chase (催报)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from ..status import current_period, status_report
+from ..workspace import open_workspace
+from .output import format_status
+from .workspace_option import WorkspaceOption
+
+
+def status(
+    period: str | None = typer.Option(None, "--period", help="期间（如 2020-06）；默认为最近收到表的期间。"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON。"),
+    workspace: Path | None = WorkspaceOption,
+) -> None:
+    """各单位报送情况：已报（按时/逾期）、退回待改、待确认、未报，按地区分组，附催报名单。"""
+    ws = open_workspace(workspace)
+    report = status_report(ws, period or current_period(ws))
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_status(report))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(status)

@@ -1,0 +1,588 @@
+"""One pass over ``inbox/``: every file taken exactly once, its original kept safe, and an answer for each.
+
+Each file ends in one state, said in one line:
+
+* **已接收** (accepted): a countable return; the original is moved to ``archive/<期间>/`` unchanged;
+* **退回** (returned): it has errors (or is no return at all); moved to ``returned/<期间>/`` beside its receipt;
+* **待确认** (held): the unit is unknown or contradictory; moved to ``held/`` until the clerk settles it;
+* **重复** (duplicate): the same bytes as a file already received; set aside in ``ignored/``;
+* **忽略** (ignored): not a spreadsheet (set aside in ``ignored/``), or an Office lock / temp file (left
+  where it is). Nothing is ever deleted.
+
+Crash safety (see ``ledger``): the file's bytes are read once, hashed, copied to where they belong,
+the row is committed, and only once copies and rows are durable is the inbox copy unlinked and the
+row marked ``moved``. A run first completes whatever an interrupted one left (``moved = 0``), so a
+``kill -9`` at any moment and a re-run give the same result as an undisturbed run.
+
+Held returns are looked at again at the start of every run: once the roster knows the unit (an
+alias added), they are settled like any new return.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .check import CheckResult, Problem, check_file
+from .errors import WorkspaceError
+from .forms import Form, load_forms
+from .ledger import STATE_NAMES, FileRecord, Ledger, ProblemRow
+from .receipts import NO_PERIOD, ReceiptInput, beside_path, receipt_from_ledger, receipt_path, receipt_text, write_receipt
+from .roster import Roster, add_alias, load_roster
+from .workbook import SPREADSHEET_SUFFIXES
+from .workspace import PERIOD_RE, Config, Workspace, WorkspaceLock, check_period, parse_date, period_for_date
+
+#: files flushed (made durable, then unlinked from the inbox) together
+BATCH = 64
+#: a file changed this recently that cannot be opened yet is still being written: left for the next pass
+SETTLING_SECONDS = 5.0
+
+#: test hooks: seconds to sleep between the steps of each file, and the batch size (crash tests)
+_PAUSE = float(os.environ.get("COLLECTOR_INGEST_PAUSE", "0") or 0)
+_BATCH = int(os.environ.get("COLLECTOR_INGEST_BATCH", "0") or 0) or BATCH
+
+#: system files that never count as arriving (skipped silently)
+_SYSTEM_NAMES = {".gitkeep", ".ds_store", "thumbs.db", "desktop.ini"}
+_TEMP_SUFFIXES = (".tmp", ".temp", ".crdownload", ".part", ".partial", ".download", ".swp", ".bak~")
+_EXCEL_TEMP = re.compile(r"^[0-9A-Fa-f]{8}$")
+
+
+def is_system_file(name: str) -> bool:
+    return name.lower() in _SYSTEM_NAMES
+
+
+def is_temp_file(name: str) -> bool:
+    """Office lock files (``~$x.xlsx``, ``.~lock.x.xlsx#``), temp files of a save or a download."""
+    lower = name.lower()
+    return (
+        name.startswith("~$")
+        or name.startswith(".~lock")
+        or name.endswith("#")
+        or name.startswith("._")
+        or (name.startswith("~") and lower.endswith(".tmp"))
+        or lower.endswith(_TEMP_SUFFIXES)
+        or bool(_EXCEL_TEMP.match(name))
+    )
+
+
+def is_spreadsheet_name(name: str) -> bool:
+    return Path(name).suffix.lower() in SPREADSHEET_SUFFIXES
+
+
+@dataclass
+class FileOutcome:
+    """What became of one file: its state (a ledger state, or ``waiting`` when still being written)."""
+
+    name: str
+    state: str
+    unit: str | None = None
+    period: str | None = None
+    reason: str = ""
+    receipt: Path | None = None
+    stored: Path | None = None
+    version: int | None = None
+    file_id: int | None = None
+    errors: int = 0
+    warnings: int = 0
+    settled: bool = False  # a held return settled in this run
+
+    @property
+    def state_name(self) -> str:
+        return STATE_NAMES.get(self.state, "稍后处理")
+
+    def describe(self, root: Path | None = None) -> str:
+        """The one line that tells what became of the file (without the state word)."""
+        where = _shown(self.stored, root)
+        receipt = _shown(self.receipt, root)
+        settled = "（待确认的文件已确认）" if self.settled else ""
+        if self.state == "accepted":
+            extra = f"，提醒 {self.warnings} 处" if self.warnings else ""
+            return f"{self.name} → {self.unit}，{self.period}，第 {self.version} 版{extra}{settled}；回执 {receipt}"
+        if self.state == "returned":
+            who = f"{self.unit}，" if self.unit else ""
+            return f"{self.name} → {who}{self.reason}{settled}；已移到 {where}，回执 {receipt}"
+        if self.state == "held":
+            return f"{self.name} → {self.reason}；已移到 {where}，处理办法见回执 {receipt}"
+        if self.state == "duplicate":
+            return f"{self.name} → {self.reason}，不重复计入；已移到 {where}"
+        if self.state == "ignored":
+            return f"{self.name} → {self.reason}" + (f"：{where}" if where and self.stored and "ignored" in self.stored.parts else "")
+        return f"{self.name} → {self.reason}"
+
+
+@dataclass
+class IngestResult:
+    """Every file's outcome in this pass, and the periods whose counted returns changed."""
+
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    periods_changed: set[str] = field(default_factory=set)
+    completed: int = 0  # rows an interrupted run left unfinished, completed now
+    aliases: list[str] = field(default_factory=list)  # aliases added before the pass
+
+    def count(self, state: str) -> int:
+        return sum(1 for o in self.outcomes if o.state == state)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Something for the clerk: a return sent back (a receipt to forward) or held (a decision)."""
+        return any(o.state in ("returned", "held") for o in self.outcomes)
+
+    def summary_line(self) -> str:
+        if not self.outcomes:
+            return "收件箱中没有新文件。"
+        parts = [f"{STATE_NAMES[s]} {self.count(s)}" for s in ("accepted", "returned", "held", "duplicate", "ignored")
+                 if self.count(s)]
+        if self.count("waiting"):
+            parts.append(f"稍后处理 {self.count('waiting')}")
+        return f"共 {len(self.outcomes)} 个文件：" + "，".join(parts) + "。"
+
+
+OnFile = Callable[[FileOutcome], None]
+
+
+def _shown(path: Path | None, root: Path | None) -> str:
+    if path is None:
+        return ""
+    if root is not None:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def ingest(
+    workspace: Workspace,
+    *,
+    period: str | None = None,
+    on_file: OnFile | None = None,
+    paths: list[Path] | None = None,
+    aliases: list[tuple[str, str]] | None = None,
+    lock_wait: float = 10.0,
+    on_start: Callable[[int], None] | None = None,
+    settling: float = SETTLING_SECONDS,
+) -> IngestResult:
+    """Take in every file in ``inbox/`` (or just ``paths``), once.
+
+    ``period`` overrides the period of every return taken in. ``aliases`` — (alias, unit) pairs — are
+    added to the roster first (settling held returns). ``on_file`` is called with each outcome as it
+    happens; ``on_start`` with the number of files about to be looked at. A file that cannot be opened
+    and changed less than ``settling`` seconds ago is left for the next pass (it may still be arriving).
+    """
+    if period is not None:
+        check_period(period)
+    config = workspace.config()
+    forms = load_forms(workspace.schemas)
+    if config.form not in forms:
+        raise WorkspaceError(f"配置文件中的统计表“{config.form}”不存在。可用的有：{'、'.join(forms)}")
+    result = IngestResult()
+    with WorkspaceLock(workspace, wait=lock_wait, purpose="collect ingest"):
+        for alias, unit in aliases or []:
+            add_alias(workspace, unit, alias)
+            result.aliases.append(f"{alias}={unit}")
+        roster = load_roster(workspace)
+        for folder in workspace.folders():
+            folder.mkdir(parents=True, exist_ok=True)
+        with Ledger(workspace.ledger_path, synchronous="NORMAL") as ledger:
+            run = _Run(workspace, config, forms, roster, ledger, period, result, on_file)
+            run.settling = settling
+            run.complete_unfinished()
+            run.clear_staging()
+            held = ledger.held_unsettled()
+            files = _inbox_files(workspace) if paths is None else [Path(p) for p in paths]
+            if on_start is not None:
+                on_start(len(files))
+            for record in held:
+                run.reexamine(record)
+            for path in files:
+                run.take(path)
+            run.flush()
+    return result
+
+
+def _inbox_files(workspace: Workspace) -> list[Path]:
+    """Files in the inbox (and its subfolders), oldest first."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(workspace.inbox):
+        dirnames.sort()
+        for name in filenames:
+            path = Path(dirpath) / name
+            try:
+                mtime = path.stat().st_mtime_ns
+            except OSError:
+                continue
+            found.append((mtime, str(path), path))
+    return [p for _, _, p in sorted(found)]
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="microseconds")
+
+
+def _pause() -> None:
+    if _PAUSE:
+        time.sleep(_PAUSE)
+
+
+def _make_durable(paths: list[Path]) -> None:
+    """Copies (and the ledger's WAL) on disk before any original is unlinked."""
+    if hasattr(os, "sync"):
+        os.sync()
+        return
+    for path in paths:  # pragma: no cover - Windows
+        try:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
+
+
+def _sha256_file(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass
+class _Pending:
+    file_id: int
+    source: Path
+    size: int
+    mtime_ns: int
+    stored: Path
+
+
+class _Run:
+    """The state of one ingest pass."""
+
+    def __init__(self, workspace: Workspace, config: Config, forms: dict[str, Form], roster: Roster, ledger: Ledger,
+                 period: str | None, result: IngestResult, on_file: OnFile | None) -> None:
+        self.ws = workspace
+        self.config = config
+        self.forms = forms
+        self.form = forms[config.form]
+        self.roster = roster
+        self.ledger = ledger
+        self.period = period
+        self.result = result
+        self.on_file = on_file
+        self.deadlines = {**self.form.deadlines, **config.deadlines}
+        self.pending: list[_Pending] = []
+        self.settling = SETTLING_SECONDS
+        self.staging_made = False
+        self.folders_made: set[Path] = set()
+        self.date_field = next((h for h in self.form.header if "日期" in h or "时间" in h), None)
+
+    # -- paths ----------------------------------------------------------------------------------
+
+    def rel(self, path: Path) -> str:
+        """A path as the ledger keeps it: relative to the workspace (which may then move)."""
+        for candidate in (path, None):
+            try:
+                return (candidate or path.resolve()).relative_to(self.ws.root).as_posix()
+            except ValueError:
+                continue
+        return str(path)
+
+    def abs(self, rel: str) -> Path:
+        path = Path(rel)
+        return path if path.is_absolute() else self.ws.root / path
+
+    def _destination(self, folder: Path, name: str, sha: str) -> Path:
+        """``folder/name``, or ``name (2)`` … when another file has that name; the same bytes reuse theirs."""
+        stem, suffix = Path(name).stem, Path(name).suffix
+        n = 1
+        while True:
+            candidate = folder / (name if n == 1 else f"{stem} ({n}){suffix}")
+            if not candidate.exists() or _sha256_file(candidate) == sha:
+                return candidate
+            n += 1
+
+    # -- steps ----------------------------------------------------------------------------------
+
+    def emit(self, outcome: FileOutcome) -> None:
+        self.result.outcomes.append(outcome)
+        if self.on_file is not None:
+            self.on_file(outcome)
+
+    def clear_staging(self) -> None:
+        """Our own half-made copies from an interrupted run (the originals are still in place)."""
+        if self.ws.staging.is_dir():
+            for leftover in self.ws.staging.iterdir():
+                if leftover.is_file():
+                    leftover.unlink()
+
+    def complete_unfinished(self) -> None:
+        """Finish what an interrupted run left: rows committed whose original is still in place."""
+        rows = self.ledger.unfinished_moves()
+        if not rows:
+            return
+        to_unlink: list[tuple[FileRecord, Path]] = []
+        for row in rows:
+            assert row.id is not None
+            source = self.abs(row.inbox_path)
+            stored = self.abs(row.stored_path) if row.stored_path else None
+            if stored is not None and stored != source and not stored.exists() and source.is_file():
+                if _sha256_file(source) == row.sha256:
+                    stored.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(source, stored)
+            if row.receipt_path and not self.abs(row.receipt_path).exists():
+                text = receipt_from_ledger(self.ws, self.ledger, row, self.forms, self.config.office)
+                write_receipt(self.abs(row.receipt_path), text)
+                if row.state == "returned" and stored is not None:
+                    write_receipt(beside_path(stored), text)
+            if stored is not None and stored != source and source.is_file() and stored.is_file():
+                to_unlink.append((row, source))
+        _make_durable([self.abs(r.stored_path) for r, _ in to_unlink if r.stored_path])
+        for row, source in to_unlink:
+            if _sha256_file(source) == row.sha256:
+                source.unlink()
+        self.ledger.mark_moved([r.id for r in rows if r.id is not None])
+        self.result.completed = len(rows)
+
+    def flush(self) -> None:
+        """Make this batch durable, then unlink the originals and mark them moved."""
+        if not self.pending:
+            return
+        _make_durable([p.stored for p in self.pending])
+        _pause()
+        for p in self.pending:
+            try:
+                st = p.source.stat()
+            except FileNotFoundError:
+                continue
+            # a file replaced meanwhile is not ours to remove: it is taken in as a new arrival next time
+            if st.st_size == p.size and st.st_mtime_ns == p.mtime_ns:
+                p.source.unlink()
+                _pause()
+        self.ledger.mark_moved([p.file_id for p in self.pending])
+        self.pending.clear()
+
+    def _store(self, record: FileRecord, source: Path, data: bytes, st: os.stat_result, folder: Path,
+               staged: Path | None, values: list[tuple[str, str | None, Any]] | None = None,
+               problems: list[ProblemRow] | None = None, receipt: ReceiptInput | None = None) -> FileOutcome:
+        """Copy into place, write the receipt, commit the row; the unlink waits for the batch flush."""
+        if folder not in self.folders_made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.folders_made.add(folder)
+        dest = self._destination(folder, Path(record.name).name, record.sha256)
+        if staged is None:
+            staged = self._stage(data, Path(record.name).suffix, record.sha256)
+        try:
+            os.replace(staged, dest)
+        except OSError as exc:  # the folder is on another disk
+            if exc.errno != errno.EXDEV:
+                raise
+            shutil.move(staged, dest)
+        os.utime(dest, ns=(st.st_atime_ns, st.st_mtime_ns))
+        record.stored_path = self.rel(dest)
+        _pause()
+        receipt_file = None
+        if receipt is not None:
+            receipt_file = receipt_path(self.ws, record)
+            record.receipt_path = self.rel(receipt_file)
+            text = receipt_text(receipt)
+            write_receipt(receipt_file, text)
+            if record.state == "returned":
+                write_receipt(beside_path(dest), text)
+        file_id = self.ledger.record(record, values, problems)
+        _pause()
+        self.pending.append(_Pending(file_id, source, st.st_size, st.st_mtime_ns, dest))
+        if len(self.pending) >= _BATCH:
+            self.flush()
+        return FileOutcome(
+            name=record.name, state=record.state, unit=record.unit, period=record.period, reason=record.reason,
+            receipt=receipt_file, stored=dest, version=record.version, file_id=file_id,
+            errors=sum(1 for p in problems or [] if p.level == "error"),
+            warnings=sum(1 for p in problems or [] if p.level == "warning"),
+        )
+
+    def _stage(self, data: bytes, suffix: str, sha: str) -> Path:
+        """Our own copy of the bytes read, checked and then moved into place."""
+        if not self.staging_made:
+            self.ws.staging.mkdir(exist_ok=True)
+            self.staging_made = True
+        staged = self.ws.staging / f"{sha[:16]}{suffix.lower()}"
+        with open(staged, "wb") as stream:
+            stream.write(data)
+        return staged
+
+    # -- one file ------------------------------------------------------------------------------
+
+    def take(self, path: Path) -> None:
+        """One file from the inbox."""
+        name = path.name
+        if is_system_file(name):
+            return
+        try:
+            st = path.stat()
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return  # gone meanwhile (a temp file renamed): nothing arrived
+        except OSError as exc:
+            self.emit(FileOutcome(self._name(path), "waiting", reason=f"暂时无法读取（{exc.strerror or exc}），下次再处理"))
+            return
+        sha = hashlib.sha256(data).hexdigest()
+        rel_name = self._name(path)
+        record = FileRecord(id=None, name=rel_name, sha256=sha, size=len(data), arrived_at=_now(), state="ignored",
+                            inbox_path=self.rel(path))
+        if is_temp_file(name):
+            if self.ledger.known_in_place(record.inbox_path, sha):
+                return
+            record.reason = "Office 锁定文件或临时文件，留在原处"
+            record.stored_path = record.inbox_path
+            record.moved = 1
+            record.id = self.ledger.record(record)
+            self.emit(FileOutcome(rel_name, "ignored", reason=record.reason, stored=path, file_id=record.id))
+            return
+        if data:
+            # the same bytes again; a held one is looked at afresh (the clerk may have renamed it)
+            earlier = [r for r in self.ledger.by_hash(sha)
+                       if r.state in ("accepted", "returned", "ignored") and r.stored_path != r.inbox_path]
+            if earlier:
+                first = earlier[0]
+                record.state = "duplicate"
+                record.reason = f"与 {first.arrived_at[:16].replace('T', ' ')} 收到的“{first.name}”（{STATE_NAMES[first.state]}）完全相同"
+                record.unit, record.period, record.form = first.unit, first.period, first.form
+                self.emit(self._store(record, path, data, st, self.ws.ignored, None))
+                return
+        if not is_spreadsheet_name(name):
+            record.reason = "不是电子表格（.xlsx / .xls），已另放"
+            self.emit(self._store(record, path, data, st, self.ws.ignored, None))
+            return
+        staged = self._stage(data, path.suffix, sha)
+        checked = check_file(staged, self.forms)
+        if checked.error_code in ("unreadable", "empty") and time.time() - st.st_mtime < self.settling:
+            staged.unlink()
+            self.emit(FileOutcome(rel_name, "waiting", reason="文件可能还在写入，稍后再处理"))
+            return
+        self.emit(self._judge(record, path, data, st, staged, checked))
+
+    def reexamine(self, held: FileRecord) -> None:
+        """A held return, looked at again with today's roster; settled if the unit is now known."""
+        source = self.abs(held.stored_path or "")
+        try:
+            st = source.stat()
+            data = source.read_bytes()
+        except OSError:
+            return  # the clerk took it away
+        if hashlib.sha256(data).hexdigest() != held.sha256:
+            return
+        staged = self._stage(data, source.suffix, held.sha256)
+        checked = check_file(staged, self.forms)
+        record = FileRecord(id=None, name=held.name, sha256=held.sha256, size=held.size, arrived_at=held.arrived_at,
+                            state="held", inbox_path=self.rel(source))
+        verdict = self._verdict(record, checked)
+        if verdict == "held":
+            staged.unlink()
+            return
+        outcome = self._judge(record, source, data, st, staged, checked)
+        outcome.settled = True
+        self.emit(outcome)
+
+    def _name(self, path: Path) -> str:
+        """The name a file is known by: its path inside the inbox."""
+        for candidate in (path, None):
+            try:
+                return (candidate or path.resolve()).relative_to(self.ws.inbox).as_posix()
+            except ValueError:
+                continue
+        return path.name
+
+    def _period(self, checked: CheckResult, arrived: datetime) -> str:
+        if self.period:
+            return self.period
+        from_template = checked.properties.get("collector.period", "")
+        if PERIOD_RE.match(from_template):
+            return from_template
+        if self.date_field and checked.header:
+            day = parse_date(checked.header.get(self.date_field))
+            if day is not None:
+                return period_for_date(day, self.deadlines)
+        return period_for_date(arrived.date(), self.deadlines)
+
+    def _verdict(self, record: FileRecord, checked: CheckResult) -> str:
+        """Fill in form, unit, period and state of the record from the check result."""
+        record.period = self._period(checked, datetime.fromisoformat(record.arrived_at))
+        if checked.form is None:
+            record.state = "returned"
+            unit, _ = self.roster.in_filename(record.name)
+            record.unit = unit.name if unit else None
+            record.reason = checked.problems[0].message if checked.problems else "无法读取"
+            return record.state
+        record.form = checked.form.id
+        record.unit_written = checked.unit
+        if checked.form.id != self.form.id:
+            record.state = "returned"
+            unit, _ = self.roster.in_filename(record.name)
+            record.unit = unit.name if unit else None
+            record.reason = f"报送的是《{checked.form.title}》，不是本次收集的《{self.form.title}》"
+            return record.state
+        match = self.roster.match(checked.unit, Path(record.name).name,
+                                  template_unit=checked.properties.get("collector.unit"))
+        if not match.ok:
+            record.state = "held"
+            record.unit = match.candidates[0].name if len(match.candidates) == 1 else None
+            record.reason = match.reason
+            return record.state
+        assert match.unit is not None
+        record.unit = match.unit.name
+        errors = checked.errors
+        if errors:
+            record.state = "returned"
+            more = f"等 {len(errors)} 处错误" if len(errors) > 1 else ""
+            where = f"{errors[0].cell} " if errors[0].cell else ""
+            record.reason = f"{where}{errors[0].message}{more}"
+        else:
+            record.state = "accepted"
+            record.reason = f"提醒 {len(checked.warnings)} 处" if checked.warnings else ""
+        return record.state
+
+    def _judge(self, record: FileRecord, source: Path, data: bytes, st: os.stat_result, staged: Path,
+               checked: CheckResult) -> FileOutcome:
+        state = self._verdict(record, checked)
+        problems = problem_rows(checked.problems)
+        if checked.form is not None and checked.form.id != self.form.id:
+            problems.insert(0, ProblemRow("error", "wrong_form", record.reason + "。请使用下发的原表填写。"))
+        values: list[tuple[str, str | None, Any]] = []
+        if checked.form is not None:
+            values = [(ref.key, checked.cells.get(ref.key), checked.values.get(ref.key)) for ref in checked.form.blank_refs]
+            record.header_json = json.dumps(checked.header, ensure_ascii=False)
+        previous = None
+        if state == "accepted":
+            record.version = self.ledger.next_version(record.unit, record.form, record.period)
+            if record.version > 1:
+                earlier = [f for f in self.ledger.files(form=record.form, period=record.period)
+                           if f.state == "accepted" and f.unit == record.unit]
+                previous = earlier[-1] if earlier else None
+        folder = {
+            "accepted": self.ws.archive / (record.period or NO_PERIOD),
+            "returned": self.ws.returned / (record.period or NO_PERIOD),
+            "held": self.ws.held,
+        }[state]
+        receipt = ReceiptInput(record, checked.form, problems, checked.values, self.config.office, previous)
+        outcome = self._store(record, source, data, st, folder, staged, values, problems, receipt)
+        if state == "accepted" and record.period:
+            self.result.periods_changed.add(record.period)
+        return outcome
+
+
+def problem_rows(problems: list[Problem]) -> list[ProblemRow]:
+    return [ProblemRow(p.level, p.code, p.message, p.cell, p.key, p.label, p.written) for p in problems]

@@ -1,0 +1,197 @@
+"""``collect summarize``: the consolidated workbook of one period, from the ledger.
+
+Only counted returns go into the totals — the newest accepted return of each unit for the form and
+period. The file is written atomically (a temporary file in ``outbox/``, then a rename), so a crash
+leaves the old report or the new one, never half of one. If the target is open in Excel or WPS (its
+lock file is there, or the rename is refused), the report is written beside it under a new name and
+the result says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import ReportError, WorkspaceError
+from .forms import Form, load_forms
+from .ledger import Ledger
+from .outliers import find_suspects
+from .report import IssueRow, ReportInput, StatusRow, write_report
+from .rollup import FILE_COLUMNS, LONG_COLUMNS, NO_REGION, rollup_wide
+from .roster import load_roster
+from .status import status_report
+from .workspace import Workspace, check_period
+
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+LEVEL_NAMES = {"error": "错误", "warning": "提醒"}
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    """Where the report went and what it holds."""
+
+    path: Path
+    period: str
+    counted: int
+    expected: int
+    suspects: int
+    moved_aside: bool = False  # the usual name was locked (open in Excel): written under ``path`` instead
+    locked_path: Path | None = None
+
+
+def safe_file_name(name: str) -> str:
+    """A name Windows accepts: no \\ / : * ? " < > |, no control characters, not too long."""
+    name = _UNSAFE_NAME.sub("_", name).strip(" .")
+    return name[:120] or "未命名"
+
+
+def report_path(workspace: Workspace, period: str, form: Form | None = None) -> Path:
+    """``outbox/<表名>_<期间>_汇总.xlsx``."""
+    if form is None:
+        form = configured_form(workspace)
+    return workspace.outbox / f"{safe_file_name(form.title)}_{period}_汇总.xlsx"
+
+
+def configured_form(workspace: Workspace) -> Form:
+    config = workspace.config()
+    forms = load_forms(workspace.schemas)
+    if config.form not in forms:
+        raise WorkspaceError(f"配置文件中的表格编号“{config.form}”不存在。已知：{'、'.join(sorted(forms))}")
+    return forms[config.form]
+
+
+def _is_locked(path: Path) -> bool:
+    """Excel/WPS leave ``~$name`` beside an open file (``~$`` + name minus two characters for long
+    names); LibreOffice leaves ``.~lock.name#``."""
+    folder = path.parent
+    candidates = [f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#"]
+    return any((folder / c).exists() for c in candidates)
+
+
+def _aside_name(path: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.stem}_{stamp}{path.suffix}")
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}_{stamp}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def long_table(ledger: Ledger, form: Form, period: str, regions: dict[str, str]) -> pd.DataFrame:
+    """The counted returns' values in long form (``rollup.LONG_COLUMNS``), for export."""
+    counted = ledger.counted(form.id, period)
+    files = pd.DataFrame(
+        [(f.id, f.unit, regions.get(f.unit or "", NO_REGION), f.name, f.version, f.arrived_at) for f in counted],
+        columns=LONG_COLUMNS[:6],
+    )
+    values = pd.DataFrame(list(ledger.values([f.id for f in counted])), columns=["file_id", "key", "cell", "value"])
+    return files.merge(values, on="file_id")[LONG_COLUMNS]
+
+
+def counted_tables(
+    ledger: Ledger, form: Form, period: str, regions: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The counted returns one row each: their files (``rollup.FILE_COLUMNS``) and values (a column per key)."""
+    counted = {f.id: f for f in ledger.counted(form.id, period)}
+    by_file = ledger.counted_values_by_file(form.id, period)
+    ids = [file_id for file_id, _ in by_file]
+    index = pd.Index(ids, name="file_id")
+
+    def text_column(values: list[Any]) -> pd.Series:
+        # plain Python strings: converting 10,000s of them to Arrow costs more than the rest
+        return pd.Series(values, dtype=object, index=index)
+
+    files = pd.DataFrame({
+        "unit": text_column([counted[i].unit for i in ids]),
+        "region": text_column([regions.get(counted[i].unit or "", NO_REGION) for i in ids]),
+        "file": text_column([counted[i].name for i in ids]),
+        "version": pd.Series([counted[i].version for i in ids], index=index),
+        "arrived_at": text_column([counted[i].arrived_at for i in ids]),
+    }, columns=FILE_COLUMNS)
+    keys = [ref.key for ref in form.blank_refs]
+    wide = pd.DataFrame.from_records([json.loads(text) for _, text in by_file], columns=keys, index=index)
+    return files, wide
+
+
+def _issues(ledger: Ledger, form: Form, period: str, counted_ids: set[int], suspects) -> list[IssueRow]:  # type: ignore[no-untyped-def]
+    """Problems of the counted returns, of returns still waiting for a correction, and 存疑 figures."""
+    files = ledger.files(form=form.id, period=period)
+    newest_counted = {f.unit: f.id for f in files if f.id in counted_ids}
+    shown = [
+        f for f in files
+        if f.id in counted_ids
+        or (f.state in ("returned", "held") and f.id > newest_counted.get(f.unit, 0))
+    ]
+    by_id = {f.id: f for f in shown}
+    rows: list[IssueRow] = []
+    for file_id, p in ledger.problems(list(by_id)):
+        f = by_id[file_id]
+        rows.append(IssueRow(LEVEL_NAMES.get(p.level, p.level), f.unit or f.unit_written or "", f.name, p.cell,
+                             p.label, p.written, p.message))
+    for f in shown:
+        if f.state == "held":
+            rows.append(IssueRow("待确认", f.unit_written or "", f.name, None, None, None, f.reason))
+    rows += [IssueRow("存疑", s.unit, s.file, s.cell, s.label, str(s.value), s.message) for s in suspects]
+    return rows
+
+
+def summarize(workspace: Workspace, period: str, *, made_on: date | None = None) -> SummaryResult:
+    """Write the consolidated report of ``period`` into ``outbox/`` and say where it went."""
+    check_period(period)
+    config = workspace.config()
+    form = configured_form(workspace)
+    roster = load_roster(workspace)
+    regions = {u.name: u.region for u in roster.units}
+    region_order = list(dict.fromkeys(u.region for u in roster.units))
+    status = status_report(workspace, period)
+    with Ledger(workspace.ledger_path) as ledger:
+        files, wide = counted_tables(ledger, form, period, regions)
+        rolled = rollup_wide(form, files, wide, region_order)
+        suspects = [replace(s, cell=ledger.cell_of(s.file_id, s.key)) for s in find_suspects(form, rolled.detail)]
+        issues = _issues(ledger, form, period, set(rolled.detail.index), suspects)
+    statuses = [
+        StatusRow(s.region, s.unit, s.state, s.on_time, s.arrived_at, s.versions, s.problems, s.file,
+                  s.correction_pending)
+        for s in status.units
+    ]
+    data = ReportInput(
+        form=form, period=period, rollup=rolled, expected=len(roster.units), office=config.office,
+        contact=config.contact, phone=config.phone, made_on=made_on, statuses=statuses,
+        status_line=status.summary_line(), issues=issues,
+    )
+    target = report_path(workspace, period, form)
+    workspace.outbox.mkdir(parents=True, exist_ok=True)
+    return _write_atomically(target, data, len(suspects))
+
+
+def _write_atomically(target: Path, data: ReportInput, suspects: int) -> SummaryResult:
+    handle, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".~汇总-", suffix=".xlsx")
+    os.close(handle)
+    tmp = Path(tmp_name)
+    result = dict(period=data.period, counted=data.rollup.counted, expected=data.expected, suspects=suspects)
+    try:
+        write_report(tmp, data)
+        final, aside = target, False
+        if _is_locked(target):
+            final, aside = _aside_name(target), True
+        try:
+            os.replace(tmp, final)
+        except PermissionError:
+            # Windows refuses to replace a file Excel holds open
+            final, aside = _aside_name(target), True
+            os.replace(tmp, final)
+    except OSError as exc:
+        raise ReportError(f"汇总表无法写入 {target.parent}：{exc}") from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return SummaryResult(path=final, moved_aside=aside, locked_path=target if aside else None, **result)

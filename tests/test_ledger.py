@@ -1,0 +1,65 @@
+"""The ledger: one transaction per file, which return counts, held returns settled."""
+
+import pytest
+
+from collector.errors import LedgerError
+from collector.ledger import FileRecord, Ledger, ProblemRow
+
+
+def _rec(name, state="accepted", unit="甲局", sha=None, arrived="2020-06-28T10:00:00", **kw):
+    return FileRecord(id=None, name=name, sha256=sha or name * 8, size=1, arrived_at=arrived, state=state,
+                      inbox_path=f"inbox/{name}", form="f", unit=unit, period="2020-06", **kw)
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    with Ledger(tmp_path / "l.sqlite3") as opened:
+        yield opened
+
+
+def test_record_with_values_and_problems(ledger):
+    file_id = ledger.record(_rec("a"), [("k1", "表!D4", 3), ("k2", "表!D5", "是"), ("k3", None, None)],
+                            [ProblemRow("warning", "blank", "没有填写", "表!D6", "k4", "标签", "")])
+    assert list(ledger.values([file_id])) == [(file_id, "k1", "表!D4", 3), (file_id, "k2", "表!D5", "是"),
+                                              (file_id, "k3", None, None)]
+    ((fid, problem),) = ledger.problems([file_id])
+    assert problem.code == "blank" and problem.cell == "表!D6"
+    assert ledger.get(file_id).version == 1
+
+
+def test_a_failed_record_leaves_nothing(ledger):
+    with pytest.raises(LedgerError):
+        ledger.record(_rec("a"), [("k1", None, 1), ("k1", None, 2)])  # same key twice: the insert fails
+    assert ledger.files() == []
+    assert list(ledger.values([1])) == []
+
+
+def test_versions_and_which_counts(ledger):
+    assert ledger.next_version("甲局", "f", "2020-06") == 1
+    ledger.record(_rec("a"))
+    ledger.record(_rec("b", arrived="2020-06-29T10:00:00"))
+    ledger.record(_rec("c", state="returned", arrived="2020-06-30T10:00:00"))
+    # a held return settled later keeps its earlier arrival: it does not displace the newer one
+    ledger.record(_rec("d", arrived="2020-06-28T12:00:00"))
+    ledger.record(_rec("e", unit="乙局"))
+    assert [r.version for r in ledger.files() if r.state == "accepted"] == [1, 2, 3, 1]
+    assert sorted(r.name for r in ledger.counted("f", "2020-06")) == ["b", "e"]
+    assert ledger.next_version("甲局", "f", "2020-06") == 4
+
+
+def test_held_unsettled_and_moves(ledger):
+    held = ledger.record(_rec("h", state="held", unit=None, sha="x" * 64))
+    assert [r.id for r in ledger.held_unsettled()] == [held]
+    ledger.record(_rec("h2", state="duplicate", sha="x" * 64))
+    assert [r.id for r in ledger.held_unsettled()] == [held]  # a duplicate settles nothing
+    settled = ledger.record(_rec("h", sha="x" * 64))
+    assert ledger.held_unsettled() == []
+    assert {r.id for r in ledger.unfinished_moves()} == {held, held + 1, settled}
+    ledger.mark_moved([held, held + 1, settled])
+    assert ledger.unfinished_moves() == []
+
+
+def test_known_in_place(ledger):
+    ledger.record(_rec("~$a.xlsx", state="ignored", stored_path="inbox/~$a.xlsx", moved=1))
+    assert ledger.known_in_place("inbox/~$a.xlsx", "~$a.xlsx" * 8)
+    assert not ledger.known_in_place("inbox/~$a.xlsx", "other")

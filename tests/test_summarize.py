@@ -1,0 +1,139 @@
+"""`collect summarize` end to end: samples ingested into a real workspace, totals against truth.json."""
+
+import random
+import shutil
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from collector.check import check_file
+from collector.forms import load_forms
+from collector.ingest import ingest
+from collector.samples import realistic_values, write_return
+from collector.summarize import report_path, summarize
+from collector.workspace import init_workspace
+from conftest import DATA, SAMPLE_FORMS, truth
+
+FORMS = load_forms()
+
+
+def sample_workspace(tmp_path, form_id, office="上级汇总办公室"):
+    ws = init_workspace(tmp_path / "工作 目录", form_id, office=office).workspace
+    shutil.copyfile(DATA / form_id / "units.csv", ws.root / "units.csv")
+    for path in (DATA / form_id / "inbox").iterdir():
+        shutil.copyfile(path, ws.inbox / path.name)
+    ingest(ws, period="2020-06")
+    return ws
+
+
+@pytest.mark.parametrize("form_id", SAMPLE_FORMS)
+def test_totals_match_truth(tmp_path, form_id):
+    ws = sample_workspace(tmp_path, form_id)
+    result = summarize(ws, "2020-06")
+    t = truth(form_id)
+    assert result.path == report_path(ws, "2020-06")
+    assert "汇总" in result.path.name and "2020-06" in result.path.name
+    assert result.counted == len(t["valid_units"])
+    refs = FORMS[form_id].blank_refs
+    index = {(s[0], s[1], s[2]): i for i, s in enumerate(t["slots"])}
+    back = check_file(result.path, FORMS)  # the 汇总表 read as a return
+    assert back.ok, back.problems
+    wb = load_workbook(result.path)
+    summary_text = "\n".join(str(c.value) for row in wb["汇总表"].iter_rows() for c in row if c.value)
+    for row, line, blank, total in t["totals"]:
+        ref = refs[index[(row, line, blank)]]
+        if ref.kind == "count":
+            assert back.values[ref.key] == total, ref.label
+        elif ref.kind == "yesno":
+            yes, no = total
+            assert f"（是{yes}，否{no}" in summary_text or f"(是{yes}，否{no}" in summary_text, ref.label
+    assert f"本表汇总 {len(t['valid_units'])} 个单位的报表" in summary_text
+
+
+def test_rerun_with_no_new_returns_gives_the_same_numbers(tmp_path):
+    ws = sample_workspace(tmp_path, "haicheng-2020")
+    first = check_file(summarize(ws, "2020-06").path, FORMS).values
+    second = summarize(ws, "2020-06")
+    assert check_file(second.path, FORMS).values == first
+    assert not second.moved_aside
+    assert [p.name for p in ws.outbox.glob(".~*")] == []  # no temporary file left
+
+
+def test_report_open_in_excel_is_written_beside_it(tmp_path):
+    ws = sample_workspace(tmp_path, "changchun-2019")
+    target = summarize(ws, "2020-06").path
+    before = target.read_bytes()
+    lock = target.with_name("~$" + target.name)
+    lock.write_bytes(b"\x00" * 165)  # what Excel leaves beside a file it has open
+    result = summarize(ws, "2020-06")
+    assert result.moved_aside and result.locked_path == target
+    assert result.path != target and result.path.parent == target.parent and "汇总" in result.path.name
+    assert target.read_bytes() == before  # the open file is left alone
+
+
+def test_refused_rename_is_written_beside_it(tmp_path, monkeypatch):
+    ws = sample_workspace(tmp_path, "changchun-2019")
+    target = summarize(ws, "2020-06").path
+    import collector.summarize as module
+
+    real_replace = module.os.replace
+
+    def refuse(src, dst):
+        if str(dst) == str(target):
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(module.os, "replace", refuse)
+    result = summarize(ws, "2020-06")
+    assert result.moved_aside and result.path.exists() and result.path != target
+
+
+def test_returns_sent_back_or_held_never_count(tmp_path):
+    ws = init_workspace(tmp_path / "ws", "dxal-2020", office="县安委办").workspace
+    (ws.root / "units.csv").write_text("单位,地区,别名\n甲局,东区,\n乙局,西区,\n", encoding="utf-8")
+    form = FORMS["dxal-2020"]
+    rng = random.Random(4)
+    good, bad, held = (realistic_values(form, rng) for _ in range(3))
+    bad_written = dict(bad, **{"study.group_sessions": "-1"})
+    write_return(ws.inbox / "甲局.xlsx", form, "甲局", good, filled_on=date(2020, 6, 28))
+    write_return(ws.inbox / "乙局.xlsx", form, "乙局", bad_written, filled_on=date(2020, 6, 28))
+    write_return(ws.inbox / "丙局.xlsx", form, "丙局", held, filled_on=date(2020, 6, 28))
+    ingest(ws, period="2020-06")
+    result = summarize(ws, "2020-06")
+    assert (result.counted, result.expected) == (1, 2)
+    back = check_file(result.path, FORMS)
+    assert back.values["study.group_sessions"] == good["study.group_sessions"]
+    wb = load_workbook(result.path)
+    levels = [row[0].value for row in wb["校验问题"].iter_rows(min_row=2)]
+    assert "错误" in levels and "待确认" in levels
+    states = {row[1].value: row[2].value for row in wb["报送情况"].iter_rows(min_row=2) if row[1].value}
+    assert states == {"甲局": "已报", "乙局": "退回待改"}
+
+
+def test_three_level_round_trip(tmp_path):
+    """units → two counties → the region: the region's totals are the sums over every unit."""
+    form = FORMS["haicheng-2020"]
+    rng = random.Random(7)
+    region = init_workspace(tmp_path / "市", form.id, office="市安委办").workspace
+    (region.root / "units.csv").write_text("单位,地区,别名\n东县安委办,东县,\n西县安委办,西县,\n", encoding="utf-8")
+    every_unit = []
+    for county in ("东县", "西县"):
+        ws = init_workspace(tmp_path / county, form.id, office=f"{county}安委办").workspace
+        names = [f"{county}{k}局" for k in ("应急", "住建", "交通")]
+        (ws.root / "units.csv").write_text("单位,地区,别名\n" + "".join(f"{n},{county},\n" for n in names), encoding="utf-8")
+        for name in names:
+            values = realistic_values(form, rng)
+            every_unit.append(values)
+            write_return(ws.inbox / f"{name}.xlsx", form, name, values, filled_on=date(2020, 6, 27))
+        ingest(ws, period="2020-06")
+        county_report = summarize(ws, "2020-06").path
+        shutil.copyfile(county_report, region.inbox / f"{county}_汇总.xlsx")
+    taken = ingest(region, period="2020-06")
+    assert [o.state for o in taken.outcomes] == ["accepted", "accepted"]
+    top = summarize(region, "2020-06")
+    assert top.counted == 2
+    back = check_file(top.path, FORMS)
+    for ref in form.blank_refs:
+        if ref.kind == "count":
+            assert back.values[ref.key] == sum(v[ref.key] for v in every_unit), ref.label
