@@ -110,9 +110,9 @@ class FileOutcome:
             return f"{self.name} → {self.unit}，{self.period}，第 {self.version} 版{extra}{settled}；回执 {receipt}"
         if self.state == "returned":
             who = f"{self.unit}，" if self.unit else ""
-            return f"{self.name} → {who}{self.reason}{settled}；已移到 {where}，回执 {receipt}"
+            return f"{self.name} → {who}{self.reason.rstrip('。')}{settled}；已移到 {where}，回执 {receipt}"
         if self.state == "held":
-            return f"{self.name} → {self.reason}；已移到 {where}，处理办法见回执 {receipt}"
+            return f"{self.name} → {self.reason.rstrip('。')}；已移到 {where}，处理办法见回执 {receipt}"
         if self.state == "duplicate":
             return f"{self.name} → {self.reason}，不重复计入；已移到 {where}"
         if self.state == "ignored":
@@ -228,6 +228,16 @@ def _inbox_files(workspace: Workspace) -> list[Path]:
     return [p for _, _, p in sorted(found)]
 
 
+def _relative(path: Path, base: Path) -> str | None:
+    """``path`` inside ``base`` as a/b.xlsx (as given, else resolved: links and ``..``), or None."""
+    for candidate in (path, None):
+        try:
+            return (candidate or path.resolve()).relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return None
+
+
 def _now() -> str:
     return datetime.now().isoformat(timespec="microseconds")
 
@@ -294,12 +304,7 @@ class _Run:
 
     def rel(self, path: Path) -> str:
         """A path as the ledger keeps it: relative to the workspace (which may then move)."""
-        for candidate in (path, None):
-            try:
-                return (candidate or path.resolve()).relative_to(self.ws.root).as_posix()
-            except ValueError:
-                continue
-        return str(path)
+        return _relative(path, self.ws.root) or str(path)
 
     def abs(self, rel: str) -> Path:
         path = Path(rel)
@@ -499,12 +504,7 @@ class _Run:
 
     def _name(self, path: Path) -> str:
         """The name a file is known by: its path inside the inbox."""
-        for candidate in (path, None):
-            try:
-                return (candidate or path.resolve()).relative_to(self.ws.inbox).as_posix()
-            except ValueError:
-                continue
-        return path.name
+        return _relative(path, self.ws.inbox) or path.name
 
     def _period(self, checked: CheckResult, arrived: datetime) -> str:
         if self.period:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .forms import load_forms
 from .ledger import FileRecord, Ledger
-from .roster import NO_REGION, load_roster
+from .roster import NO_REGION, Roster, load_roster
 from .workspace import Workspace, check_period, period_for_date
 
 STATES = ("已报", "退回待改", "待确认", "未报")
@@ -153,11 +153,13 @@ def unit_statuses(workspace: Workspace, period: str) -> list[UnitStatus]:
     return status_report(workspace, period).units
 
 
-def status_report(workspace: Workspace, period: str, today: date | None = None) -> StatusReport:
-    """The state of every expected unit for ``period``, with held files and counts."""
+def status_report(
+    workspace: Workspace, period: str, today: date | None = None, roster: Roster | None = None
+) -> StatusReport:
+    """The state of every expected unit for ``period``, with held files and counts (``roster``: already loaded)."""
     check_period(period)
     config = workspace.config()
-    roster = load_roster(workspace)
+    roster = roster or load_roster(workspace)
     forms = load_forms(workspace.schemas)
     form = forms.get(config.form)
     deadline = deadline_for(workspace, period)

@@ -152,7 +152,7 @@ def summarize(workspace: Workspace, period: str, *, made_on: date | None = None)
     roster = load_roster(workspace)
     regions = {u.name: u.region for u in roster.units}
     region_order = list(dict.fromkeys(u.region for u in roster.units))
-    status = status_report(workspace, period)
+    status = status_report(workspace, period, roster=roster)
     with Ledger(workspace.ledger_path) as ledger:
         files, wide = counted_tables(ledger, form, period, regions)
         rolled = rollup_wide(form, files, wide, region_order)

@@ -385,7 +385,7 @@ def test_cli_ingest_plain_lines_and_exit_codes(ws):
     result = runner.invoke(app, ["ingest", "-w", str(ws.root)])
     assert result.exit_code == 1
     assert result.output == (
-        "退回   地区公安局.xlsx → 地区公安局，统计表!D4 “启动仪式·场次”应填写整数（单位：场次），不能有小数，现填写“2.5”。；"
+        "退回   地区公安局.xlsx → 地区公安局，统计表!D4 “启动仪式·场次”应填写整数（单位：场次），不能有小数，现填写“2.5”；"
         f"已移到 returned/2020-06/地区公安局.xlsx，回执 outbox/回执/2020-06/地区公安局-退回-{bad}.txt\n"
         "共 1 个文件：退回 1。\n"
     )

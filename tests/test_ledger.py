@@ -63,3 +63,16 @@ def test_known_in_place(ledger):
     ledger.record(_rec("~$a.xlsx", state="ignored", stored_path="inbox/~$a.xlsx", moved=1))
     assert ledger.known_in_place("inbox/~$a.xlsx", "~$a.xlsx" * 8)
     assert not ledger.known_in_place("inbox/~$a.xlsx", "other")
+
+
+def test_counted_values_by_file_from_value_sets_or_vals(ledger):
+    import json
+
+    old = ledger.record(_rec("a", unit="乙局"), [("k1", "表!D4", 3), ("k2", "表!D5", "是，\"引号\"")])
+    new = ledger.record(_rec("b", unit="甲局"), [("k1", "表!D4", 7), ("k2", "表!D5", None)])
+    ledger.record(_rec("c", state="returned", unit="甲局"), [("k1", "表!D4", -1)])
+    # a return recorded before value_sets existed: assembled from vals
+    ledger.db.execute("DELETE FROM value_sets WHERE file_id = ?", (old,))
+    got = {file_id: json.loads(text) for file_id, text in ledger.counted_values_by_file("f", "2020-06")}
+    assert got == {old: {"k1": 3, "k2": "是，\"引号\""}, new: {"k1": 7, "k2": None}}
+    assert ledger.cell_of(new, "k1") == "表!D4"
