@@ -239,10 +239,29 @@ def check_read(read: ReturnRead) -> CheckResult:
             else:
                 code, message = by_key[key]
                 result.problems.append(Problem("warning", code, message, **common))
+    if read.layout == "template":
+        result.problems += _percent_fractions(form, values, read)
     if not read.unit:
         result.problems.append(Problem(
             "warning", "no_unit", f"表头“{form.unit_field}”没有填写；请填写单位全称。"))
     return result
+
+
+def _percent_fractions(form: Form, values: dict[str, Any], read: ReturnRead) -> list[Problem]:
+    """A percent typed with its % sign into a template's number cell (15%) is stored by Excel and WPS
+    as 0.15: warn, so that the figure is not silently 100 times too small."""
+    problems = []
+    for ref in form.blank_refs:
+        value = values.get(ref.key)
+        if ref.kind == "percent" and isinstance(value, (int, float)) and 0 < value < 1:
+            found = read.blanks.get(ref.key)
+            problems.append(Problem(
+                "warning", "percent_fraction",
+                f"“{ref.label}”填写的是 {value:g}：如果是想填 {value * 100:g}%，请直接填写数字 {value * 100:g}"
+                "（不带 % 号）；如果确实不到 1%，可以不改。",
+                cell=found.cell if found else None, key=ref.key, label=ref.label, written=f"{value:g}",
+            ))
+    return problems
 
 
 class _Info:

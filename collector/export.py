@@ -7,15 +7,19 @@ Parquet (pyarrow). In the CSV, text that Excel would take for a formula gets a l
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from .errors import ReportError
 from .ledger import Ledger
 from .roster import load_roster
 from .safe_cells import csv_safe
-from .summarize import configured_form, long_table, safe_file_name
+from .summarize import configured_form, long_table, readable_by_all, safe_file_name
 from .workspace import Workspace, check_period
 
 #: column names of the export, in Chinese for the clerk (and the order they appear in)
@@ -71,12 +75,29 @@ def export(workspace: Workspace, period: str) -> ExportResult:
     csv_path, parquet_path = stem.with_suffix(".csv"), stem.with_suffix(".parquet")
     # the value column mixes numbers and text: Parquet needs one type, so text goes as text
     text_values = table["数值"].map(lambda v: None if v is None else (v if isinstance(v, str) else _number_text(v)))
-    parquet = table.assign(数值=text_values, 数值_数字=pd.to_numeric(table["数值"].where(
-        table["数值"].map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))), errors="coerce"))
-    parquet.to_parquet(parquet_path, index=False)
-    safe = table.map(csv_safe)
-    safe.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    numbers = table["数值"].where(table["数值"].map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)))
+    parquet = table.assign(数值=text_values, 数值_数字=pd.to_numeric(numbers, errors="coerce"))
+    _write(parquet_path, lambda tmp: parquet.to_parquet(tmp, index=False))
+    _write(csv_path, lambda tmp: table.map(csv_safe).to_csv(tmp, index=False, encoding="utf-8-sig"))
     return ExportResult(csv_path, parquet_path, len(table))
+
+
+def _write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file and a rename: a half-written export never replaces a good one."""
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=".~导出-", suffix=path.suffix)
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        readable_by_all(tmp)
+        write(tmp)
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        raise ReportError(f"{path.name} 无法写入：文件被占用（是否在 Excel/WPS 中打开着？请关闭后重试）。", path=str(path.parent)) from exc
+    except OSError as exc:
+        raise ReportError(f"{path.name} 无法写入：{exc.strerror or exc}", path=str(path.parent)) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def _number_text(value: float | int) -> str:

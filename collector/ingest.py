@@ -476,7 +476,7 @@ class _Run:
         checked = check_file(staged, self.forms)
         if checked.error_code in ("unreadable", "empty") and time.time() - st.st_mtime < self.settling:
             staged.unlink()
-            self.emit(FileOutcome(rel_name, "waiting", reason="文件可能还在写入，稍后再处理"))
+            self.emit(FileOutcome(rel_name, "waiting", reason="刚放入且暂时打不开（可能还在写入），过几秒再运行 collect ingest 即可处理"))
             return
         self.emit(self._judge(record, path, data, st, staged, checked))
 

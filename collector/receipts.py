@@ -116,6 +116,15 @@ def receipt_text(data: ReceiptInput) -> str:
 def settle_hint(record: FileRecord) -> list[str]:
     """What the clerk does about a held return, with the command that settles it."""
     written = record.unit_written or ""
+    if "不一致" in record.reason:
+        # the header names one roster unit, the file name (or our template) another: an alias cannot
+        # settle that, only a correction can
+        return [
+            "1. 表头与文件名（或下发的空白表）写的不是同一个单位：请先与对方核实这是哪个单位的表；",
+            "2. 如果是表头写错了：请对方改正表头后重新报送；",
+            "3. 如果是文件名写错了：把 held/ 中的这个文件按表头的单位改名后放回 inbox/，再运行 collect ingest；",
+            "4. 如果不应收这份表：把它从 held/ 文件夹移走即可。",
+        ]
     if written and record.unit:
         alias = f'collect ingest --alias "{written}={record.unit}"'
         return [

@@ -24,6 +24,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -286,18 +287,31 @@ def _table_sheet(wb: Workbook, name: str, heads: Sequence[str], widths: Sequence
     return ws
 
 
-def _detail_rows(data: ReportInput) -> list[list[Any]]:
-    keys = [ref.key for ref in data.form.blank_refs]
-    columns = ["region", "unit", "file", "version", "arrived_at"] + keys
-    # plain Python objects: iterating pandas' Arrow-backed strings row by row is slow
-    return data.rollup.detail[columns].to_numpy(dtype=object).tolist()
+def _detail_rows(data: ReportInput) -> list[tuple[Any, ...]]:
+    detail = data.rollup.detail
+    columns: list[list[Any]] = [detail[c].to_numpy(dtype=object).tolist() for c in ["region", "unit", "file", "version", "arrived_at"]]
+    for ref in data.form.blank_refs:
+        values = detail[ref.key].to_numpy(dtype=object).tolist()
+        if ref.kind == "count":
+            # whole numbers as ints (pandas holds them as floats beside NaN)
+            values = [None if v is None or v != v else int(v) for v in values]
+        else:
+            values = [None if isinstance(v, float) and v != v else v for v in values]
+        columns.append(values)
+    return list(zip(*columns))
 
 
 def _status_rows(data: ReportInput):  # type: ignore[no-untyped-def]
-    for s in data.statuses:
-        timing = "" if s.on_time is None else ("按时" if s.on_time else "逾期")
-        state = s.state + ("（有更正待改）" if s.correction_pending else "")
-        yield [s.region, s.unit, state, timing, s.arrived_at, s.versions or None, s.problems or None, s.file]
+    # grouped by region, as `collect status` shows them
+    regions = list(dict.fromkeys(s.region for s in data.statuses))
+    for region in regions:
+        for s in data.statuses:
+            if s.region != region:
+                continue
+            timing = "" if s.on_time is None else ("按时" if s.on_time else "逾期")
+            state = s.state + ("（更正表已退回，待重报）" if s.correction_pending else "")
+            arrived = s.arrived_at[:16].replace("T", " ") if s.arrived_at else None
+            yield [s.region, s.unit, state, timing, arrived, s.versions, s.problems, s.file]
 
 
 def _issue_rows(data: ReportInput):  # type: ignore[no-untyped-def]
@@ -331,6 +345,9 @@ def write_report(path: Path, data: ReportInput) -> None:
     _table_sheet(wb, "校验问题", ["级别", "单位", "文件", "单元格", "填报项", "填写内容", "说明"], [8, 24, 30, 14, 30, 16, 60])
     wb.properties.title = f"{data.form.title}（{data.period} 汇总）"
     wb.properties.creator = "collector"
+    # one level up, this workbook is the office's return: its period travels with it (as a template's
+    # does); no collector.form, so it is read by its words like any return in the seed's layout
+    wb.custom_doc_props.append(StringProperty(name="collector.period", value=data.period))
     wb.save(path)
     stream_rows(path, [
         TableRows("明细", _detail_rows(data)),

@@ -109,8 +109,10 @@ def _run(workspace: Workspace, period: str | None, result: RunResult, log: _Log,
             result.reports.append(written)
             log.line(f"已更新汇总表（{changed}）：{_shown(written, workspace.root)}")
 
+    # a file sent back as no return at all (unreadable, another table) has only its arrival month:
+    # it makes no period to report on
     touched = {o.period for o in result.ingest.outcomes
-               if o.period and o.state in ("accepted", "returned", "held")}
+               if o.period and (o.state in ("accepted", "held") or (o.state == "returned" and o.unit))}
     periods = sorted(touched) or [period or current_period(workspace, today)]
     for p in periods:
         report = status_report(workspace, p, today=today)

@@ -173,10 +173,18 @@ def summarize(workspace: Workspace, period: str, *, made_on: date | None = None)
     return _write_atomically(target, data, len(suspects))
 
 
+def readable_by_all(path: Path) -> None:
+    """mkstemp makes files only their owner may read; a report on a shared folder is for colleagues too."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def _write_atomically(target: Path, data: ReportInput, suspects: int) -> SummaryResult:
     handle, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".~汇总-", suffix=".xlsx")
     os.close(handle)
     tmp = Path(tmp_name)
+    readable_by_all(tmp)
     result = dict(period=data.period, counted=data.rollup.counted, expected=data.expected, suspects=suspects)
     try:
         write_report(tmp, data)

@@ -452,6 +452,9 @@ def write_template(form: Form, unit: str, period: str | None, folder: Path) -> W
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=folder)
         os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the forms from colleagues on a shared folder
         try:
             wb.save(tmp)
             os.replace(tmp, path)

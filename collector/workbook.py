@@ -154,6 +154,17 @@ def _custom_properties(xml: bytes) -> dict[str, str]:
     return props
 
 
+def os_error_text(exc: OSError) -> str:
+    """What an operating-system error means, in words a clerk reads (the system's own are English)."""
+    if isinstance(exc, FileNotFoundError):
+        return "文件不存在（可能已被移走或改名）"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个文件夹，不是文件"
+    if isinstance(exc, PermissionError):
+        return "没有权限读取（文件可能正在其他程序中打开）"
+    return f"系统错误（{exc.errno}：{exc.strerror or exc}）"
+
+
 def open_workbook(path: Path) -> Workbook:
     """Read a returned file into sheets of cell values, or raise a ReturnError saying why not."""
     path = Path(path)
@@ -165,7 +176,7 @@ def open_workbook(path: Path) -> Workbook:
             raise TooLarge(f"文件过大（{size // (1024 * 1024)} MB），统计表不会这么大，未读取。")
         data = path.read_bytes()
     except OSError as exc:
-        raise UnreadableWorkbook(f"无法读取文件：{exc.strerror or exc}") from exc
+        raise UnreadableWorkbook(f"无法读取文件：{os_error_text(exc)}") from exc
     properties: dict[str, str] = {}
     if data.startswith(_ZIP_MAGIC):
         properties = _check_zip(data, path)

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
+from itertools import zip_longest
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,39 +46,52 @@ def _text_cell(ref: str, value: Any) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
+#: stands for the row number inside a cell reference until the row's place is known
+_ROW = "\x00"
+
+
+def _cell_xml(letter: str, value: Any) -> str:
+    """One cell, its row number left as ``_ROW``; "" for an empty cell."""
+    kind = type(value)
+    if kind is int:
+        return f'<c r="{letter}{_ROW}"><v>{value}</v></c>'
+    if kind is float:
+        if value != value:  # NaN is no number to print
+            return ""
+        return f'<c r="{letter}{_ROW}"><v>{int(value) if value.is_integer() else value!r}</v></c>'
+    if value is None or value == "":
+        return ""
+    if kind is bool:
+        return _text_cell(f"{letter}{_ROW}", "是" if value else "否")
+    if isinstance(value, (int, float)):  # numpy numbers
+        return _cell_xml(letter, value.item() if hasattr(value, "item") else float(value))
+    return _text_cell(f"{letter}{_ROW}", value)
+
+
+def _column_xml(letter: str, values: Sequence[Any]) -> list[str]:
+    """The cells of one column. A column of whole numbers (the counts) takes a fast path: this runs
+    for every cell, close to a million times for 10,000 units."""
+    if all(type(v) is int for v in values):
+        return [f'<c r="{letter}{_ROW}"><v>{v}</v></c>' for v in values]
+    return [_cell_xml(letter, v) for v in values]
+
+
 def _rows_xml(table: TableRows, first_row: int) -> tuple[str, int, int, int]:
     """The <row> elements, the last data row, the last row (with the foot) and the widest row.
 
-    The inner loop is written out by type: it runs once per cell, a million times for 10,000 units.
+    Rendered column by column (each column's type is known once), then joined row by row, the row
+    number filled in with one replace per row.
     """
+    rows = [list(r) for r in table.rows]
+    widest = max((len(r) for r in rows), default=0)
+    columns = list(zip_longest(*rows)) if rows else []
+    rendered = [_column_xml(column_letter(i), column) for i, column in enumerate(columns)]
     parts: list[str] = []
-    letters: list[str] = []
     row_no = first_row - 1
-    widest = 0
-    for row in table.rows:
+    for cells in zip(*rendered):
         row_no += 1
-        if len(row) > len(letters):
-            letters += [column_letter(i) for i in range(len(letters), len(row))]
-        widest = max(widest, len(row))
-        cells: list[str] = []
-        add = cells.append
-        for letter, value in zip(letters, row):
-            kind = type(value)
-            if kind is int:
-                add(f'<c r="{letter}{row_no}"><v>{value}</v></c>')
-            elif kind is float:
-                if value == value:  # NaN is no number to print
-                    add(f'<c r="{letter}{row_no}"><v>{value!r}</v></c>')
-            elif value is None or value == "":
-                continue
-            elif kind is bool:
-                add(_text_cell(f"{letter}{row_no}", "是" if value else "否"))
-            elif isinstance(value, (int, float)):  # numpy numbers
-                if value == value:
-                    add(f'<c r="{letter}{row_no}"><v>{value}</v></c>')
-            else:
-                add(_text_cell(f"{letter}{row_no}", value))
-        parts.append(f'<row r="{row_no}">{"".join(cells)}</row>')
+        number = str(row_no)
+        parts.append(f'<row r="{number}">' + "".join(cells).replace(_ROW, number) + "</row>")
     data_last = row_no
     if table.foot:
         row_no += 1
@@ -132,6 +146,7 @@ def stream_rows(path: Path, tables: Sequence[TableRows]) -> None:
                 if info.filename in parts:
                     data = _splice(data.decode("utf-8"), parts[info.filename]).encode("utf-8")
                 target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+        shutil.copymode(path, tmp.name)  # the rewritten file keeps the original's permissions
         os.replace(tmp.name, path)
     finally:
         if os.path.exists(tmp.name):

@@ -77,3 +77,22 @@ def test_every_blank_has_its_cell(forms):
     result = check_file(path, forms)
     assert result.cells["launch.sessions"] == "统计表!D4"
     assert all(result.cells[r.key] for r in result.form.blank_refs)
+
+
+def test_percent_typed_with_its_sign_into_a_template_is_flagged(tmp_path, forms):
+    """Excel and WPS store “15%” typed into a number cell as 0.15: a warning, never a silent 0.15."""
+    from collector.template import META_SHEET, build_template
+
+    form = forms["dxal-2020"]
+    wb = build_template(form, "呼中林业局", "2020-06")
+    meta = wb[META_SHEET]
+    cells = {row[0].value: row[1].value for row in meta.iter_rows() if row[0].value and row[1].value}
+    coordinate = cells["five_in.volunteer_share"]
+    wb.worksheets[0][coordinate] = 0.15
+    wb.save(tmp_path / "t.xlsx")
+    result = check_file(tmp_path / "t.xlsx", forms)
+    assert result.ok and result.values["five_in.volunteer_share"] == 0.15
+    (warning,) = [p for p in result.warnings if p.code == "percent_fraction"]
+    assert warning.cell == f"{wb.worksheets[0].title}!{coordinate}"
+    assert warning.message == ("“应急志愿者·占当地常住人口比例”填写的是 0.15：如果是想填 15%，请直接填写数字 15"
+                               "（不带 % 号）；如果确实不到 1%，可以不改。")

@@ -83,3 +83,24 @@ def test_demo_output(tmp_path):
     assert "催报：韩家园林业局、地区教育局" in lines
     again = runner.invoke(app, ["demo", str(target)])
     assert again.exit_code == 2 and "不是空的" in again.output
+
+
+def test_summarize_with_nothing_counted_warns_and_exits_1(tmp_path):
+    ws = small_workspace(tmp_path)
+    result = runner.invoke(app, ["summarize", "--period", "2020-07", "-w", str(ws.root)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "注意：本期没有可计入的报表，表中数字全为 0，不要上报。请先运行 collect ingest，或检查期间是否写对。")
+    empty = runner.invoke(app, ["export", "--period", "2020-07", "-w", str(ws.root)])
+    assert empty.exit_code == 1 and "本期没有可计入的报表" in empty.output
+
+
+def test_export_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path):
+    ws = small_workspace(tmp_path)
+    blocked = ws.outbox / "“安全生产月”和“白山松水安全行”活动情况统计表_2020-06_明细.csv"
+    blocked.mkdir(parents=True)  # something in the way of the CSV
+    result = runner.invoke(app, ["export", "--period", "2020-06", "-w", str(ws.root)])
+    assert result.exit_code == 1
+    assert result.output.startswith("错误：") and "无法写入" in result.output
+    assert "Traceback" not in result.output
+    assert [p.name for p in ws.outbox.glob(".~*")] == []

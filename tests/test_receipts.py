@@ -78,3 +78,15 @@ def test_paths(tmp_path):
     assert receipt_path(ws, no_unit).name == "坏_文件-退回-abababab.txt"
     assert receipt_path(ws, no_unit).parent.name == "未定期间"
     assert beside_path(tmp_path / "a.b.xlsx") == tmp_path / "a.b.回执.txt"
+
+
+def test_a_contradiction_is_settled_by_a_correction_not_an_alias():
+    from collector.ledger import FileRecord
+    from collector.receipts import settle_hint
+
+    record = FileRecord(None, "塔河林业局.xlsx", "0" * 64, 1, "2020-06-28T10:00:00", "held", "inbox/塔河林业局.xlsx",
+                        unit_written="呼中林业局",
+                        reason="表头填报单位是“呼中林业局”（呼中林业局），文件名却是“塔河林业局”，两者不一致")
+    hint = "\n".join(settle_hint(record))
+    assert "--alias" not in hint
+    assert "改正表头" in hint and "改名后放回 inbox/" in hint

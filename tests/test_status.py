@@ -84,7 +84,7 @@ def test_cli_status_text_and_json(ws):
     ingest(ws)
     runner = CliRunner()
     result = runner.invoke(app, ["status", "-w", str(ws.root), "--period", "2020-06"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the deadline has passed with units not reported
     assert result.output == (
         "2020年全区“安全生产月”和“安全生产兴安行”活动进展情况统计表\n"
         "期间 2020-06，截止 2020-06-30\n"
@@ -105,6 +105,9 @@ def test_cli_status_text_and_json(ws):
     assert data["period"] == "2020-06" and data["counts"]["已报"] == 1
     assert data["regions"][0]["units"][0]["unit"] == "甲局"
     assert data["to_chase"] == ["乙局", "丙局", "丁局", "戊局"]
+    assert result.exit_code == 1
+    on_time = runner.invoke(app, ["status", "-w", str(ws.root), "--period", "2020-W25"])
+    assert on_time.exit_code == 0, on_time.output  # no deadline, nothing held: nothing to do
     result = runner.invoke(app, ["status", "-w", str(ws.root), "--period", "六月"])
     assert result.exit_code == 2 and "格式不对" in result.output
 

@@ -129,11 +129,22 @@ def test_three_level_round_trip(tmp_path):
         ingest(ws, period="2020-06")
         county_report = summarize(ws, "2020-06").path
         shutil.copyfile(county_report, region.inbox / f"{county}_汇总.xlsx")
-    taken = ingest(region, period="2020-06")
-    assert [o.state for o in taken.outcomes] == ["accepted", "accepted"]
+    taken = ingest(region)  # the period travels in the county reports' metadata
+    assert [(o.state, o.period) for o in taken.outcomes] == [("accepted", "2020-06"), ("accepted", "2020-06")]
     top = summarize(region, "2020-06")
     assert top.counted == 2
     back = check_file(top.path, FORMS)
     for ref in form.blank_refs:
         if ref.kind == "count":
             assert back.values[ref.key] == sum(v[ref.key] for v in every_unit), ref.label
+
+
+def test_report_is_readable_by_colleagues(tmp_path):
+    import os
+    import stat
+
+    ws = sample_workspace(tmp_path, "changchun-2019")
+    mode = stat.S_IMODE(summarize(ws, "2020-06").path.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask

@@ -129,3 +129,10 @@ def test_entity_inside_a_worksheet_is_unreadable_not_expanded(tmp_path):
             dst.writestr(item, data)
     with pytest.raises(UnreadableWorkbook):
         open_workbook(path)
+
+
+def test_missing_file_is_said_in_chinese(tmp_path):
+    with pytest.raises(UnreadableWorkbook, match="文件不存在"):
+        open_workbook(tmp_path / "没有这个文件.xlsx")
+    with pytest.raises(UnreadableWorkbook, match="文件夹"):
+        open_workbook(tmp_path)

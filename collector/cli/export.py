@@ -20,6 +20,8 @@ def export(
 
     result = export_period(open_workspace(workspace), period)
     typer.echo(format_export(result))
+    # 1: nothing counted yet, a table of zeros is nothing to send up
+    raise typer.Exit(0 if result.rows else 1)
 
 
 def register(app: typer.Typer) -> None:

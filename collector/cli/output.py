@@ -78,13 +78,18 @@ def format_summary(result: SummaryResult) -> str:
         lines.append(f"注意：{result.locked_path} 正在 Excel/WPS 中打开，无法覆盖；本次写到了新文件名。")
     lines.append(f"汇总表：{result.path}")
     lines.append(f"期间 {result.period}：计入 {result.counted} 个单位（应报 {result.expected} 个）。")
+    if result.counted == 0:
+        lines.append("注意：本期没有可计入的报表，表中数字全为 0，不要上报。请先运行 collect ingest，或检查期间是否写对。")
     if result.suspects:
         lines.append(f"另有 {result.suspects} 个存疑数字，见“校验问题”表，建议上报前电话核实。")
     return "\n".join(lines)
 
 
 def format_export(result: ExportResult) -> str:
-    return f"已导出 {result.rows} 行：\n  {result.csv}\n  {result.parquet}"
+    text = f"已导出 {result.rows} 行：\n  {result.csv}\n  {result.parquet}"
+    if result.rows == 0:
+        text += "\n注意：本期没有可计入的报表。请先运行 collect ingest，或检查期间是否写对。"
+    return text
 
 
 def format_demo(result: DemoResult) -> str:

@@ -18,13 +18,18 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON。"),
     workspace: Path | None = WorkspaceOption,
 ) -> None:
-    """各单位报送情况：已报（按时/逾期）、退回待改、待确认、未报，按地区分组，附催报名单。"""
+    """各单位报送情况：已报（按时/逾期）、退回待改、待确认、未报，按地区分组，附催报名单。
+
+    退出码：0 无需处理；1 有待确认的表，或截止日期已过仍有单位未报。
+    """
     ws = open_workspace(workspace)
     report = status_report(ws, period or current_period(ws))
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
         typer.echo(format_status(report))
+    # 1: something for the clerk (a held return, units not reported after the deadline)
+    raise typer.Exit(1 if report.needs_attention else 0)
 
 
 def register(app: typer.Typer) -> None:
