@@ -3,9 +3,9 @@
 The tree::
 
     CollectorError                  something the user must be told; the CLI prints it and exits 1
-    ├── UsageError                  the command was called wrongly (exit 2)
-    ├── FormFileError               a form file in schemas/ is malformed
-    ├── WorkspaceError              the workspace is missing or misconfigured
+    ├── UsageError                  the command was called wrongly (exit 2: could not run)
+    ├── FormFileError               a form file in schemas/ is malformed (exit 2)
+    ├── WorkspaceError              the workspace is missing or misconfigured (exit 2)
     │   └── RosterError             units.csv / units.xlsx cannot be read
     ├── ReturnError                 one returned file cannot be read as a return (costs one line, not the run)
     │   ├── UnreadableWorkbook      not a spreadsheet, truncated or corrupt
@@ -14,8 +14,8 @@ The tree::
     │   │   ├── TooLarge            over the size caps (zip bombs)
     │   │   └── UnsafeXML           DTD / entity declarations inside the workbook
     │   └── UnknownForm             a workbook, but none of the known forms
-    ├── LedgerError                 the SQLite ledger could not be read or written
-    ├── RunLocked                   another run holds the workspace lock
+    ├── LedgerError                 the SQLite ledger could not be read or written (exit 2)
+    ├── RunLocked                   another run holds the workspace lock (exit 2)
     ├── ReportError                 the consolidated report could not be written
     └── TemplateError               a blank template could not be written
 
@@ -49,9 +49,13 @@ class UsageError(CollectorError):
 class FormFileError(CollectorError):
     """A form file in schemas/ is malformed."""
 
+    exit_code = 2  # the command could not run
+
 
 class WorkspaceError(CollectorError):
     """The workspace is missing or misconfigured."""
+
+    exit_code = 2  # the command could not run
 
 
 class RosterError(WorkspaceError):
@@ -103,6 +107,8 @@ class UnknownForm(ReturnError):
 
 class LedgerError(CollectorError):
     """The SQLite ledger could not be read or written."""
+
+    exit_code = 2  # the command could not run
 
 
 class RunLocked(CollectorError):

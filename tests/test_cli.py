@@ -59,7 +59,7 @@ def test_summarize_bad_period_is_a_usage_error(tmp_path):
 
 def test_summarize_outside_a_workspace(tmp_path):
     result = runner.invoke(app, ["summarize", "--period", "2020-06", "-w", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # could not run
     assert "不是工作目录" in result.output
 
 

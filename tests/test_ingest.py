@@ -396,7 +396,7 @@ def test_cli_ingest_plain_lines_and_exit_codes(ws):
 def test_cli_ingest_refuses_bad_input_without_a_traceback(tmp_path, ws):
     runner = CliRunner()
     result = runner.invoke(app, ["ingest", "-w", str(tmp_path / "无此目录")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # could not run
     assert "不是工作目录" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["ingest", "-w", str(ws.root), "--period", "2020-6"])
     assert result.exit_code == 2 and "期间“2020-6”格式不对" in result.output

@@ -486,6 +486,6 @@ def test_cli_refuses(workspace, args, code, message):
 
 def test_cli_needs_a_workspace_or_a_form(tmp_path):
     result = _run("--all", "-w", str(tmp_path))
-    assert result.exit_code == 1 and "不是工作目录" in result.output
+    assert result.exit_code == 2 and "不是工作目录" in result.output
     result = _run("--all", "--form", "dxal-2020", "-w", str(tmp_path))
-    assert result.exit_code == 1 and "没有单位名单" in result.output
+    assert result.exit_code == 2 and "没有单位名单" in result.output

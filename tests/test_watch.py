@@ -125,4 +125,4 @@ def test_cli_watch_refuses_a_missing_workspace(tmp_path):
     from collector.cli import app
 
     result = CliRunner().invoke(app, ["watch", "-w", str(tmp_path)])
-    assert result.exit_code == 1 and "不是工作目录" in result.output
+    assert result.exit_code == 2 and "不是工作目录" in result.output
