@@ -230,12 +230,14 @@ def _by_region(wb: Workbook, data: ReportInput) -> None:
 
 
 def _chart_key(form: Form, rollup: Rollup) -> str | None:
-    """The figure a clerk shows in a meeting: the largest 人次 total (参与人次), else the largest count."""
+    """The figure a clerk shows in a meeting: a 参与人次 most units reported (the first such in the
+    form's order) — not the largest total, which one mistyped figure can make."""
     counts = [ref for ref in form.blank_refs if ref.kind == "count" and ref.key in rollup.totals]
     people = [ref for ref in counts if ref.blank.unit in ("人次", "人")] or counts
     if not people:
         return None
-    return max(people, key=lambda ref: rollup.totals[ref.key].sum).key
+    most = max(rollup.totals[ref.key].reported for ref in people)
+    return next(ref.key for ref in people if rollup.totals[ref.key].reported == most)
 
 
 def _region_chart(ws: Worksheet, data: ReportInput, keys: list[str], last_data: int) -> None:
@@ -250,11 +252,14 @@ def _region_chart(ws: Worksheet, data: ReportInput, keys: list[str], last_data: 
     chart.title = f"{label}（按地区）"
     chart.y_axis.title = data.form.by_key[key].blank.unit or ""
     chart.legend = None
+    chart.x_axis.tickLblSkip = 1  # every region named, not every other one
+    chart.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told otherwise
+    chart.y_axis.delete = False
     values = Reference(ws, min_col=col, min_row=1, max_row=last_data)
     regions = Reference(ws, min_col=1, min_row=2, max_row=last_data)
     chart.add_data(values, titles_from_data=True)
     chart.set_categories(regions)
-    chart.height = max(7.5, 0.6 * (last_data - 1) + 3)
+    chart.height = max(7.5, 0.9 * (last_data - 1) + 3)  # room for every region's name
     chart.width = 18
     ws.add_chart(chart, f"A{last_data + 4}")
 
