@@ -1,3 +1,4 @@
 from .cli import main
 
-main()
+if __name__ == "__main__":  # worker processes (spawned, see ingest._Prechecks) import this module too
+    main()

@@ -271,11 +271,12 @@ class _Info:
         self.context = context
 
 
-def check_file(path: Path, forms: dict[str, Form]) -> CheckResult:
-    """Open, read and check one file. Bad input becomes a result with one error, never an exception."""
+def check_file(path: Path, forms: dict[str, Form], data: bytes | None = None) -> CheckResult:
+    """Open, read and check one file (``data``: its bytes, if read already). Bad input becomes a result
+    with one error, never an exception."""
     path = Path(path)
     try:
-        workbook = open_workbook(path)
+        workbook = open_workbook(path, data)
         read = read_workbook(workbook, forms)
     except ReturnError as exc:
         return CheckResult(file=path, problems=[Problem("error", exc.code, exc.message)], error_code=exc.code)

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -174,9 +175,13 @@ def ingest(
     lock_wait: float = 10.0,
     on_start: Callable[[int], None] | None = None,
     settling: float = SETTLING_SECONDS,
+    parallel: bool = False,
 ) -> IngestResult:
     """Take in every file in ``inbox/`` (or just ``paths``), once.
 
+    ``parallel``: read and check a large inbox ahead in worker processes (the commands do; a library
+    caller's script must then guard its entry point with ``if __name__ == "__main__"``, as ever with
+    spawned processes).
     ``period`` overrides the period of every return taken in. ``aliases`` — (alias, unit) pairs — are
     added to the roster first (settling held returns). ``on_file`` is called with each outcome as it
     happens; ``on_start`` with the number of files about to be looked at. A file that cannot be opened
@@ -205,12 +210,105 @@ def ingest(
             files = _inbox_files(workspace) if paths is None else [Path(p) for p in paths]
             if on_start is not None:
                 on_start(len(files))
-            for record in held:
-                run.reexamine(record)
-            for path in files:
-                run.take(path)
+            with _Prechecks(workspace, files if parallel else []) as run.prechecks:
+                for record in held:
+                    run.reexamine(record)
+                for path in files:
+                    run.take(path)
             run.flush()
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# reading and checking ahead, on the other cores
+
+#: below this many spreadsheets, starting worker processes costs more than it saves
+PARALLEL_MIN = 24
+_WORKER_FORMS: dict[str, Form] = {}
+
+
+def _worker_start(schemas: str) -> None:
+    global _WORKER_FORMS
+    _WORKER_FORMS = load_forms(Path(schemas))
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
+
+
+def _exit_with_parent() -> None:
+    """A run killed outright (kill -9, the task ended) cannot tell its workers to stop: they notice."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    while parent is not None and parent.is_alive():
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def _precheck(path: str) -> tuple[str, str | None, CheckResult] | None:
+    """In a worker: the file's hash and its check (without the form, which does not travel well)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    result = check_file(Path(path), _WORKER_FORMS, data)
+    form_id = result.form.id if result.form is not None else None
+    result.form = None
+    return hashlib.sha256(data).hexdigest(), form_id, result
+
+
+class _Prechecks:
+    """Reading and checking is most of ingest's work and needs nothing from the ledger: worker
+    processes do it ahead for a large inbox, while this process records, moves and writes receipts
+    in arrival order. A result is used only for the very bytes this process then reads (same hash);
+    anything else — a changed file, a failed worker — is checked here as usual."""
+
+    def __init__(self, workspace: Workspace, files: list[Path]) -> None:
+        self.futures: dict[Path, Any] = {}
+        self.pool: Any = None
+        candidates = [p for p in files if is_spreadsheet_name(p.name) and not is_temp_file(p.name)
+                      and not is_system_file(p.name)]
+        workers = min(4, os.cpu_count() or 1)
+        if len(candidates) < PARALLEL_MIN or workers < 2 or os.environ.get("COLLECTOR_WORKERS") == "1":
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            # spawned, not forked: a forked worker would inherit the workspace lock's descriptor and,
+            # orphaned by a killed run, hold the lock against the next one
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_worker_start, initargs=(str(workspace.schemas),))
+            self.futures = {p: self.pool.submit(_precheck, str(p)) for p in candidates}
+        except (OSError, RuntimeError):  # no processes to be had here: check in this process
+            self.close()
+
+    def __enter__(self) -> _Prechecks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __bool__(self) -> bool:
+        return bool(self.futures)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        self.futures = {}
+
+    def get(self, path: Path, sha: str, forms: dict[str, Form]) -> CheckResult | None:
+        future = self.futures.pop(path, None)
+        if future is None:
+            return None
+        try:
+            done = future.result()
+        except Exception:  # a worker that died or failed: this process checks the file itself
+            return None
+        if done is None or done[0] != sha or (done[1] is not None and done[1] not in forms):
+            return None
+        _, form_id, result = done
+        result.form = forms[form_id] if form_id is not None else None
+        return result
 
 
 def _inbox_files(workspace: Workspace) -> list[Path]:
@@ -296,6 +394,7 @@ class _Run:
         self.deadlines = {**self.form.deadlines, **config.deadlines}
         self.pending: list[_Pending] = []
         self.settling = SETTLING_SECONDS
+        self.prechecks: _Prechecks | None = None
         self.staging_made = False
         self.folders_made: set[Path] = set()
         self.date_field = next((h for h in self.form.header if "日期" in h or "时间" in h), None)
@@ -473,7 +572,9 @@ class _Run:
             self.emit(self._store(record, path, data, st, self.ws.ignored, None))
             return
         staged = self._stage(data, path.suffix, sha)
-        checked = check_file(staged, self.forms)
+        checked = self.prechecks.get(path, sha, self.forms) if self.prechecks else None
+        if checked is None:
+            checked = check_file(staged, self.forms, data)
         if checked.error_code in ("unreadable", "empty") and time.time() - st.st_mtime < self.settling:
             staged.unlink()
             self.emit(FileOutcome(rel_name, "waiting", reason="刚放入且暂时打不开（可能还在写入），过几秒再运行 collect ingest 即可处理"))

@@ -86,7 +86,7 @@ def _run(workspace: Workspace, period: str | None, result: RunResult, log: _Log,
     def hear(outcome: FileOutcome) -> None:
         log.line(f"{outcome.state_name}  {outcome.describe(workspace.root)}")
 
-    result.ingest = ingest(workspace, period=period, on_file=hear, lock_wait=0.0)
+    result.ingest = ingest(workspace, period=period, on_file=hear, lock_wait=0.0, parallel=True)
     log.line(result.ingest.summary_line())
     attention = result.ingest.needs_attention
 

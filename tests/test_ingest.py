@@ -494,3 +494,30 @@ def test_killed_process_then_rerun_equals_an_undisturbed_run(tmp_path):
     assert got["values"] == want["values"] and got["problems"] == want["problems"]
     assert got["files"] == want["files"]
     assert not (killed.staging.exists() and any(killed.staging.iterdir()))
+
+
+def test_checking_ahead_in_worker_processes_changes_nothing(tmp_path, monkeypatch):
+    """A large inbox is read and checked ahead by worker processes: the same ledger, files and receipts."""
+    from collector import ingest as module
+    from collector.ingest import PARALLEL_MIN
+
+    from_workers = []
+    real_get = module._Prechecks.get
+
+    def counting_get(self, *args):
+        found = real_get(self, *args)
+        from_workers.append(found is not None)
+        return found
+
+    monkeypatch.setattr(module._Prechecks, "get", counting_get)
+
+    alone = make_workspace(tmp_path / "alone")
+    workers = make_workspace(tmp_path / "workers")
+    _fill_inbox(alone.inbox, PARALLEL_MIN + 6)
+    for path in alone.inbox.iterdir():
+        shutil.copy2(path, workers.inbox / path.name)
+    expected = ingest(alone)
+    result = ingest(workers, parallel=True)
+    assert [(o.name, o.state) for o in result.outcomes] == [(o.name, o.state) for o in expected.outcomes]
+    assert _outcome_of(workers) == _outcome_of(alone)
+    assert from_workers and all(from_workers)  # every spreadsheet was checked ahead, and it was used

@@ -38,7 +38,7 @@ def ingest(
     if sys.stdout.isatty():
         result = _with_progress(ws, period, pairs)
     else:
-        result = ingest_inbox(ws, period=period, aliases=pairs,
+        result = ingest_inbox(ws, period=period, aliases=pairs, parallel=True,
                               on_file=lambda o: typer.echo(format_outcome(o, ws.root)))
     typer.echo(format_ingest_summary(result))
     raise typer.Exit(1 if result.needs_attention else 0)
@@ -61,7 +61,7 @@ def _with_progress(ws, period, pairs):  # type: ignore[no-untyped-def]
             if not outcome.settled:
                 progress.advance(task)
 
-        return ingest_inbox(ws, period=period, aliases=pairs, on_file=hear, on_start=start)
+        return ingest_inbox(ws, period=period, aliases=pairs, on_file=hear, on_start=start, parallel=True)
 
 
 def register(app: typer.Typer) -> None:
