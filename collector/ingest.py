@@ -300,6 +300,8 @@ class _Prechecks:
         future = self.futures.pop(path, None)
         if future is None:
             return None
+        if not future.done() and future.cancel():
+            return None  # no worker has started it (they may still be starting): check it here, not wait
         try:
             done = future.result()
         except Exception:  # a worker that died or failed: this process checks the file itself
