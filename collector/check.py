@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, Va
 from pydantic_core import PydanticCustomError
 
 from .errors import ReturnError
-from .forms import Blank, BlankRef, Form
+from .forms import Blank, BlankRef, Form, quoted
 from .reader import ReturnRead, read_workbook
 from .values import Reading, normalize, read_number, read_text, read_yesno, strip_brackets
 from .workbook import open_workbook
@@ -118,33 +118,33 @@ def _judge(reading: Reading, raw: str, blank: Blank, warnings: list[tuple[str, s
     label, written = blank.label, _quote(raw)
     match reading.problem:
         case "blank" if blank.kind == "text":
-            warnings.append((blank.key, "blank", f"“{label}”没有填写；请填写具体形式或内容。"))
+            warnings.append((blank.key, "blank", f"{quoted(label)}没有填写；请填写具体形式或内容。"))
             return None
         case "blank":
-            warnings.append((blank.key, "blank", f"“{label}”没有填写，按 0 计；如实际为 0 请填写 0。"))
+            warnings.append((blank.key, "blank", f"{quoted(label)}没有填写，按 0 计；如实际为 0 请填写 0。"))
             return None
         case "approx":
             warnings.append((blank.key, "approx",
-                             f"“{label}”填写的“{written}”是约数，按 {reading.value} 计；请填写准确的数字。"))
+                             f"{quoted(label)}填写的“{written}”是约数，按 {reading.value} 计；请填写准确的数字。"))
             return reading.value
         case "unanswered":
-            warnings.append((blank.key, "unanswered", f"“{label}”没有勾选“是”或“否”；请勾选其中一个。"))
+            warnings.append((blank.key, "unanswered", f"{quoted(label)}没有勾选“是”或“否”；请勾选其中一个。"))
             return None
         case "both":
-            raise PydanticCustomError("both", f"“{label}”的“是”和“否”都勾选了；只能勾选其中一个。")
+            raise PydanticCustomError("both", f"{quoted(label)}的“是”和“否”都勾选了；只能勾选其中一个。")
         case "negative" if blank.kind == "percent":
-            raise PydanticCustomError("over_100", f"“{label}”应填写 0 到 100 之间的数，现填写“{written}”。")
+            raise PydanticCustomError("over_100", f"{quoted(label)}应填写 0 到 100 之间的数，现填写“{written}”。")
         case "negative":
-            raise PydanticCustomError("negative", f"“{label}”应填写不小于0的整数，现填写“{written}”。")
+            raise PydanticCustomError("negative", f"{quoted(label)}应填写不小于0的整数，现填写“{written}”。")
         case "decimal":
             raise PydanticCustomError(
-                "decimal", f"“{label}”应填写整数（单位：{blank.unit}），不能有小数，现填写“{written}”。")
+                "decimal", f"{quoted(label)}应填写整数（单位：{blank.unit}），不能有小数，现填写“{written}”。")
         case "over_100":
-            raise PydanticCustomError("over_100", f"“{label}”应填写 0 到 100 之间的数，现填写“{written}”。")
+            raise PydanticCustomError("over_100", f"{quoted(label)}应填写 0 到 100 之间的数，现填写“{written}”。")
         case _:  # not_number
-            hint = "不小于0的整数" if blank.kind == "count" else "0 到 100 之间的数"
+            hint = "不小于0的整数" if blank.kind == "count" else " 0 到 100 之间的数"
             raise PydanticCustomError(
-                "not_number", f"“{label}”应填写{hint}，现填写“{written}”；没有请填 0，有请填写准确数字。")
+                "not_number", f"{quoted(label)}应填写{hint}，现填写“{written}”；没有请填 0，有请填写准确数字。")
 
 
 _PY_TYPES = {"count": int, "percent": float, "text": str, "yesno": str}
@@ -257,7 +257,7 @@ def _percent_fractions(form: Form, values: dict[str, Any], read: ReturnRead) -> 
             found = read.blanks.get(ref.key)
             problems.append(Problem(
                 "warning", "percent_fraction",
-                f"“{ref.label}”填写的是 {value:g}：如果是想填 {value * 100:g}%，请直接填写数字 {value * 100:g}"
+                f"{quoted(ref.label)}填写的是 {value:g}：如果是想填 {value * 100:g}%，请直接填写数字 {value * 100:g}"
                 "（不带 % 号）；如果确实不到 1%，可以不改。",
                 cell=found.cell if found else None, key=ref.key, label=ref.label, written=f"{value:g}",
             ))

@@ -125,6 +125,11 @@ class Section(_Strict):
     activities: list[Activity] = Field(min_length=1)
 
 
+def quoted(label: str) -> str:
+    """A label in a sentence: “理论学习·参与人次”; quotes inside it become ‘ ’ (“‘安全生产啄木鸟’等活动”)."""
+    return "“" + label.replace("“", "‘").replace("”", "’") + "”"
+
+
 @dataclass(frozen=True)
 class BlankRef:
     """A blank with its place in the form: the unit of reading order."""

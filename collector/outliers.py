@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .forms import Form
+from .forms import Form, quoted
 
 RATIO = 10
 FLOOR = 100
@@ -97,7 +97,7 @@ def find_suspects(form: Form, detail: pd.DataFrame, cells: dict[tuple[str, str],
             if median > 0 and value > RATIO * median:
                 suspects.append(Suspect(
                     units[i], files[i], cells.get((files[i], ref.key)), ref.key, labels[ref.key], int(value),
-                    f"存疑：“{labels[ref.key]}”填报{_fmt(value)}，是其他单位中位数（{_fmt(median)}）的"
+                    f"存疑：{quoted(labels[ref.key])}填报{_fmt(value)}，是其他单位中位数（{_fmt(median)}）的"
                     f"{value / median:.0f}倍，请电话核实是否多填了位数或填成了其他指标。", ids[i],
                 ))
     for sessions, people in related_pairs(form):
@@ -108,7 +108,7 @@ def find_suspects(form: Form, detail: pd.DataFrame, cells: dict[tuple[str, str],
         for i in ((s == 0) & (p > 0)).nonzero()[0]:
             suspects.append(Suspect(
                 units[i], files[i], cells.get((files[i], people)), people, labels[people], int(p[i]),
-                f"存疑：“{labels[people]}”填报{_fmt(p[i])}，但“{labels[sessions]}”为0——没有开展活动却有参与人次，"
+                f"存疑：{quoted(labels[people])}填报{_fmt(p[i])}，但{quoted(labels[sessions])}为0——没有开展活动却有参与人次，"
                 "请与该单位核实。", ids[i],
             ))
     return suspects

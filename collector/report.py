@@ -28,7 +28,7 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .forms import Activity, Form
+from .forms import Activity, Form, quoted
 from .rollup import Rollup, Total, tally_text
 from .safe_cells import set_text, set_value
 from .seed_sheet import fill_line, format_number, write_seed_sheet
@@ -142,10 +142,10 @@ def _summary_notes(data: ReportInput) -> list[str]:
         if total is None or total.kind != "percent":
             continue
         if total.mean is None:
-            notes.append(f"“{ref.label}”为百分比，没有单位填报。")
+            notes.append(f"{quoted(ref.label)}为百分比，没有单位填报。")
         else:
             notes.append(
-                f"“{ref.label}”为百分比，不能相加：表中为 {total.reported} 个单位的平均值 "
+                f"{quoted(ref.label)}为百分比，不能相加：表中为 {total.reported} 个单位的平均值 "
                 f"{format_number(round(total.mean, 1))}%（最低 {format_number(total.low)}%，"
                 f"最高 {format_number(total.high)}%）。"
             )

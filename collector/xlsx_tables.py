@@ -73,7 +73,18 @@ def _column_xml(letter: str, values: Sequence[Any]) -> list[str]:
     for every cell, close to a million times for 10,000 units."""
     if all(type(v) is int for v in values):
         return [f'<c r="{letter}{_ROW}"><v>{v}</v></c>' for v in values]
-    return [_cell_xml(letter, v) for v in values]
+    # the same few words recur down a column (是/否, regions, the forms of a launch): render each once
+    rendered: dict[Any, str] = {}
+    cells = []
+    for v in values:
+        try:
+            cell = rendered[v]
+        except KeyError:
+            cell = rendered[v] = _cell_xml(letter, v)
+        except TypeError:  # unhashable: rendered as it comes
+            cell = _cell_xml(letter, v)
+        cells.append(cell)
+    return cells
 
 
 def _rows_xml(table: TableRows, first_row: int) -> tuple[str, int, int, int]:
