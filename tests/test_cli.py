@@ -104,3 +104,21 @@ def test_export_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path):
     assert result.output.startswith("错误：") and "无法写入" in result.output
     assert "Traceback" not in result.output
     assert [p.name for p in ws.outbox.glob(".~*")] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "first_line"),
+    [
+        (["summarize"], "错误：缺少选项 '--period' / '-p'。"),
+        (["summarize", "--perod", "2020-06"], "错误：没有这个选项：--perod（是不是 --period？）"),
+        (["check"], "错误：缺少参数 'files'。"),
+        (["demo", "a", "b"], "错误：多余的参数：b。"),
+        (["frob"], "错误：没有这个命令：'frob'。"),
+    ],
+)
+def test_a_wrong_call_is_told_in_chinese(args, first_line):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[0] == first_line
+    assert lines[1].endswith("--help 查看用法。")

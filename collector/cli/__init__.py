@@ -7,10 +7,36 @@ code 1 (usage errors 2).
 
 from __future__ import annotations
 
+import re
+
 import typer
+
+# typer (>= 0.26) bundles its own click and does not re-export the error it raises for a wrong call
+from typer._click.exceptions import NoArgsIsHelpError, UsageError as CommandLineError
 from typer.core import TyperGroup
 
 from ..errors import CollectorError
+
+#: click's words for a wrong call, in Chinese
+_USAGE_WORDS = [
+    (re.compile(r"^Missing option (.+?)\.?$"), r"缺少选项 \1。"),
+    (re.compile(r"^Missing argument (.+?)\.?$"), r"缺少参数 \1。"),
+    (re.compile(r"^No such option: (\S+) \(Possible options: (.+)\)$"), r"没有这个选项：\1（是不是 \2？）"),
+    (re.compile(r"^No such option: (\S+) Did you mean (.+?)\?$"), r"没有这个选项：\1（是不是 \2？）"),
+    (re.compile(r"^No such option: (\S+)$"), r"没有这个选项：\1。"),
+    (re.compile(r"^No such command (.+?)\.?$"), r"没有这个命令：\1。"),
+    (re.compile(r"^Got unexpected extra argument(?:s|\(s\))? \((.+)\)$"), r"多余的参数：\1。"),
+    (re.compile(r"^Invalid value for (.+?): (.+)$"), r"\1 的取值不对：\2"),
+    (re.compile(r"^Option (.+?) requires an argument\.?$"), r"选项 \1 后面要写一个值。"),
+]
+
+
+def usage_message(message: str) -> str:
+    """click's English message for a wrong call, said in Chinese where we know its words."""
+    for pattern, chinese in _USAGE_WORDS:
+        if pattern.match(message):
+            return pattern.sub(chinese, message)
+    return f"命令写法不对：{message}"
 
 
 class _Group(TyperGroup):
@@ -22,6 +48,13 @@ class _Group(TyperGroup):
         except CollectorError as exc:
             typer.echo(f"错误：{exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except NoArgsIsHelpError:
+            raise
+        except CommandLineError as exc:
+            typer.echo(f"错误：{usage_message(exc.format_message())}", err=True)
+            where = exc.ctx.command_path if exc.ctx is not None else "collect"
+            typer.echo(f"运行 {where} --help 查看用法。", err=True)
+            raise typer.Exit(2) from None
 
 
 app = typer.Typer(
