@@ -94,6 +94,10 @@ class Slot:
     after: str
 
 
+#: punctuation that ends a clause of a progress sentence
+_CLAUSE_ENDS = ("，", "；", "。", ",", ";")
+
+
 def _split_after(text: str, unit: str | None) -> tuple[str, str]:
     """``次，参与`` after a blank of unit 次 → (``次，``, ``参与``): the unit and its punctuation, the rest."""
     text = text.strip()
@@ -125,7 +129,16 @@ def line_slots(line: Line, refs: Sequence[BlankRef]) -> list[Slot]:
             after, following = rest.strip(), ""
         else:
             after, following = _split_after(rest, ref.blank.unit)
-        slots.append(Slot(ref, words=pending or ("" if after else ref.label), after=after))
+        words = pending
+        if not words:
+            # a blank that opens its clause (（ ）个企业开展……等活动，排查……（ ）个): the clause's own words
+            # follow it, up to the clause's end; the next blank keeps the words after that
+            cut = max(following.rfind(p) for p in _CLAUSE_ENDS)
+            if cut >= 0:
+                after, following = after + following[: cut + 1], following[cut + 1 :].strip()
+            else:
+                words = ref.label  # no words of its own anywhere near: say what it is
+        slots.append(Slot(ref, words=words, after=after))
         pending = following
     if yesno:
         question = pending.rstrip("：:").strip()

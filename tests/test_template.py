@@ -87,9 +87,12 @@ def test_words_beside_the_inputs(forms):
     assert slots["study.group_attendance"] == ("参与", "人次；")
     assert slots["launch.form"] == ("以", "")
     assert slots["launch.sessions"] == ("等形式启动“安全生产月”活动", "场次。")
-    # a sentence that opens with a blank: no words before it, its unit after it
-    assert slots["inspect.woodpecker_enterprises"] == ("", "个")
-    assert slots["inspect.enterprise_hazards"][0].startswith("企业开展“安全生产啄木鸟”")
+    # a clause that opens with a blank: its own words follow it, up to the clause's end
+    assert slots["inspect.woodpecker_enterprises"] == ("", "个企业开展“安全生产啄木鸟”“企业风险扫描仪”“隐患排查显微镜”等活动，")
+    assert slots["inspect.enterprise_hazards"] == ("排查整治安全风险隐患", "个；")
+    # no words of its own before the next clause: its label says what it is
+    assert slots["inspect.screening_attendance"] == ("警示教育片组织观看·人次", "人次；")
+    assert slots["inspect.communities"] == ("“查找身边隐患”等活动·社区（村）物业公司数", "个")
 
 
 def test_bare_yesno_carries_its_label(forms):
