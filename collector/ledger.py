@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS vals (
     cell     TEXT,
     value    TEXT,                             -- JSON: number, "是"/"否", text, or null
     PRIMARY KEY (file_id, key)
-);
+) WITHOUT ROWID;  -- one B-tree, not a table and an index: ~80 values go in per return
 -- each return's values once more as one JSON object {key: value}: the consolidated report of
 -- thousands of returns decodes one object per return instead of one row per value
 CREATE TABLE IF NOT EXISTS value_sets (
