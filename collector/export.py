@@ -19,8 +19,8 @@ from .errors import ReportError
 from .ledger import Ledger
 from .roster import load_roster
 from .safe_cells import csv_safe
-from .summarize import configured_form, long_table, readable_by_all, safe_file_name
-from .workspace import Workspace, check_period
+from .summarize import configured_form, long_table, safe_file_name
+from .workspace import Workspace, check_period, readable_by_all
 
 #: column names of the export, in Chinese for the clerk (and the order they appear in)
 EXPORT_COLUMNS = {

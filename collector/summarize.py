@@ -28,7 +28,7 @@ from .report import IssueRow, ReportInput, StatusRow, write_report
 from .rollup import FILE_COLUMNS, LONG_COLUMNS, NO_REGION, rollup_wide
 from .roster import load_roster
 from .status import status_report
-from .workspace import Workspace, check_period
+from .workspace import Workspace, check_period, readable_by_all
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 LEVEL_NAMES = {"error": "错误", "warning": "提醒"}
@@ -171,13 +171,6 @@ def summarize(workspace: Workspace, period: str, *, made_on: date | None = None)
     target = report_path(workspace, period, form)
     workspace.outbox.mkdir(parents=True, exist_ok=True)
     return _write_atomically(target, data, len(suspects))
-
-
-def readable_by_all(path: Path) -> None:
-    """mkstemp makes files only their owner may read; a report on a shared folder is for colleagues too."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
 
 
 def _write_atomically(target: Path, data: ReportInput, suspects: int) -> SummaryResult:

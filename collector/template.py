@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 
 from .errors import TemplateError, UsageError
 from .forms import BlankRef, Form, Line
-from .workspace import Workspace, check_period
+from .workspace import Workspace, check_period, readable_by_all
 
 if TYPE_CHECKING:
     from openpyxl import Workbook as OpenpyxlWorkbook
@@ -465,9 +465,7 @@ def write_template(form: Form, unit: str, period: str | None, folder: Path) -> W
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=folder)
         os.close(fd)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the forms from colleagues on a shared folder
+        readable_by_all(Path(tmp))
         try:
             wb.save(tmp)
             os.replace(tmp, path)

@@ -282,6 +282,14 @@ def init_workspace(root: Path, form_id: str, office: str = "") -> InitResult:
     return result
 
 
+def readable_by_all(path: Path) -> None:
+    """As a new file would be (the umask decides): mkstemp's 0600 would hide a report or a blank form
+    from colleagues on a shared folder."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def _write_new(path: Path, data: bytes) -> None:
     """Create ``path``; if it appeared meanwhile, leave it alone."""
     try:
