@@ -18,6 +18,7 @@ key → cell map covers sentences whose words a unit edited, as long as no row m
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +88,11 @@ class _FormMatcher:
     title: str
     stop_row_words: tuple[str, ...]
     header_pattern: re.Pattern[str]
+
+    @cached_property
+    def anchors(self) -> tuple[str, ...]:
+        """The lines' anchors, for telling which form a sheet is."""
+        return tuple(m.anchor for m in self.lines if m.anchor)
 
 
 def _line_pattern(line: Line) -> re.Pattern[str]:
@@ -163,10 +169,10 @@ def _cells(sheet: Sheet) -> list[_Cell]:
 
 
 def _score(matcher: _FormMatcher, sheet_text: str) -> float:
-    anchored = [m for m in matcher.lines if m.anchor]
-    if not anchored:
+    anchors = matcher.anchors
+    if not anchors:
         return 0.0
-    return sum(1 for m in anchored if m.anchor in sheet_text) / len(anchored)
+    return sum(anchor in sheet_text for anchor in anchors) / len(anchors)
 
 
 def identify(workbook: Workbook, forms: dict[str, Form]) -> tuple[Form, Sheet, list[_Cell]]:
@@ -260,15 +266,16 @@ def read_sheet(workbook: Workbook, form: Form, sheet: Sheet, cells: list[_Cell] 
 
 def _find(line: _LineMatcher, cells: list[_Cell], at_cell: int, at_pos: int) -> tuple[int, re.Match[str]] | None:
     """The next place the line appears, looking forward from where the last line ended, then wrapping."""
-    order = [(i, at_pos if i == at_cell else 0) for i in range(at_cell, len(cells))]
-    order += [(i, 0) for i in range(0, at_cell + 1)]
-    for i, pos in order:
-        text = cells[i].text
-        if line.anchor and line.anchor not in text:
-            continue
-        match = line.pattern.search(text, pos)
-        if match:
-            return i, match
+    anchor, search = line.anchor, line.pattern.search
+    # forward from the last line's end (in its cell, from where it ended), then from the top again
+    for start, stop, first_pos in ((at_cell, len(cells), at_pos), (0, min(at_cell + 1, len(cells)), 0)):
+        for i in range(start, stop):
+            text = cells[i].text
+            if anchor and anchor not in text:
+                continue
+            match = search(text, first_pos if i == start else 0)
+            if match:
+                return i, match
     return None
 
 

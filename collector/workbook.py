@@ -37,7 +37,7 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
-_CALAMINE_ONLY = ("xl/worksheets/", "xl/sharedStrings", "xl/styles", "xl/theme/", "xl/drawings/", "xl/charts/")
+_SCANNED = frozenset({"xl/workbook.xml", "docProps/custom.xml"})
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _ADDRESS = re.compile(r"([A-Z]{1,3})([1-9]\d{0,6})")
 
@@ -122,12 +122,11 @@ def _check_zip(data: bytes, path: Path) -> dict[str, str]:
     if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
         raise UnreadableWorkbook("这不是 Excel 表格文件（可能是 Word 文档或其他压缩包）。")
     try:
+        # Every part is parsed by calamine (quick-xml), which expands no DTD entity ("unrecognized
+        # entity": an UnreadableWorkbook below), except docProps/custom.xml, parsed with defusedxml.
+        # The workbook part is looked at too: a DTD where every reader starts marks a crafted file.
         for member in members:
-            # Worksheets, shared strings, styles and themes are parsed only by calamine (quick-xml),
-            # which expands no DTD entity ("unrecognized entity": an UnreadableWorkbook below);
-            # the scan covers the small parts that carry metadata, where an entity trick would
-            # aim at a Python parser. Skipping the big parts keeps reading fast.
-            if member.filename.endswith((".xml", ".rels")) and not member.filename.startswith(_CALAMINE_ONLY):
+            if member.filename in _SCANNED:
                 with archive.open(member) as stream:
                     head = stream.read(4096)
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
