@@ -176,6 +176,8 @@ def _heading(ws: Worksheet, heads: Sequence[str], widths: Sequence[float], row: 
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.print_title_cols = "A:B"  # every page across says which region or unit a row is
 
 
 def _column_label(form: Form, key: str, kind: str) -> str:
