@@ -24,7 +24,7 @@ from .safe_cells import set_text
 
 _THIN = Side(style="thin", color="000000")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_WRAP_TOP = Alignment(wrap_text=True, vertical="center", horizontal="left")
+_WRAP_TOP = Alignment(wrap_text=True, vertical="center", horizontal="left", indent=1)  # not flush with the border
 _CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 #: column widths in characters: section, 活动项目, 内容要求, 进展情况
