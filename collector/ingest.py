@@ -255,6 +255,19 @@ def _precheck(path: str) -> tuple[str, str | None, CheckResult] | None:
     return hashlib.sha256(data).hexdigest(), form_id, result
 
 
+def _workers_can_start() -> bool:
+    """A spawned worker re-imports the main module: a real file, or a package run with -m. (A console
+    script's .exe on Windows is neither: there the main process checks every file itself.)"""
+    import sys
+
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name.endswith("__main__"):
+        return True
+    path = getattr(main, "__file__", None)
+    return bool(path) and os.path.isfile(path)
+
+
 class _Prechecks:
     """Reading and checking is most of ingest's work and needs nothing from the ledger: worker
     processes do it ahead for a large inbox, while this process records, moves and writes receipts
@@ -267,7 +280,8 @@ class _Prechecks:
         candidates = [p for p in files if is_spreadsheet_name(p.name) and not is_temp_file(p.name)
                       and not is_system_file(p.name)]
         workers = min(4, os.cpu_count() or 1)
-        if len(candidates) < PARALLEL_MIN or workers < 2 or os.environ.get("COLLECTOR_WORKERS") == "1":
+        if (len(candidates) < PARALLEL_MIN or workers < 2 or os.environ.get("COLLECTOR_WORKERS") == "1"
+                or not _workers_can_start()):
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor

@@ -539,3 +539,17 @@ def test_checking_ahead_in_worker_processes_changes_nothing(tmp_path, monkeypatc
     assert [(o.name, o.state) for o in result.outcomes] == [(o.name, o.state) for o in expected.outcomes]
     assert _outcome_of(workers) == _outcome_of(alone)
     assert any(from_workers)  # checked ahead by the workers (the first few maybe here, while they start)
+
+
+def test_no_worker_processes_where_they_could_not_start(monkeypatch):
+    """A spawned worker re-imports the main module; a console script's .exe on Windows cannot be."""
+    import sys
+    import types
+
+    from collector.ingest import _workers_can_start
+
+    assert _workers_can_start()  # pytest's own main module is a file
+    fake = types.ModuleType("__main__")
+    fake.__file__ = r"C:\Python311\Scripts\collect.exe\__main__.py"
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    assert not _workers_can_start()
