@@ -178,17 +178,21 @@ def _score(matcher: _FormMatcher, sheet_text: str) -> float:
 def identify(workbook: Workbook, forms: dict[str, Form]) -> tuple[Form, Sheet, list[_Cell]]:
     """The form and sheet this workbook is a return of, or UnknownForm."""
     best: tuple[tuple[float, int, int], Form, Sheet, list[_Cell]] | None = None
+    # longest forms first: once one matches every line and its title, no form after it can rank higher
+    ordered = sorted(forms.values(), key=lambda f: -len(_matcher(f).lines))
     for sheet in workbook.sheets:
         cells = _cells(sheet)
         if not cells:
             continue
         text = "\n".join(c.text for c in cells)
-        for form in forms.values():
+        for form in ordered:
             matcher = _matcher(form)
             score = _score(matcher, text)
             rank = (score, int(matcher.title in text), len(matcher.lines))
             if best is None or rank > best[0]:
                 best = (rank, form, sheet, cells)
+            if rank[:2] == (1.0, 1):
+                break
     if best is None or best[0][0] < MIN_SCORE:
         known = "、".join(f.title for f in forms.values()) or "（无）"
         raise UnknownForm(f"这不是要收集的统计表：表中找不到任何已知统计表的文字。已知的表：{known}")
