@@ -13,17 +13,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _WS = re.compile(r"[^\S\n]+")
-_QUOTES = (("“", '"'), ("”", '"'), ("„", '"'), ("‟", '"'), ("″", '"'), ("‘", "'"), ("’", "'"), ("′", "'"), ("\r", ""))
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "‘": "'", "’": "'", "′": "'", "\r": None})
 
 
 # cached: the form's own words recur in every return, and reading speed matters (benchmarks/)
 @lru_cache(maxsize=1 << 16)
 def normalize(text: str) -> str:
     """Fold the ways the same words get typed: full/half width, spaces, quotes. Keeps line breaks."""
-    text = unicodedata.normalize("NFKC", text)
-    for old, new in _QUOTES:  # faster than str.translate on long Chinese text (it looks up every character)
-        if old in text:
-            text = text.replace(old, new)
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     return _WS.sub("", text)
 
 
