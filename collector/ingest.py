@@ -576,11 +576,6 @@ class _Run:
             # the same bytes again; a held one is looked at afresh (the clerk may have renamed it)
             earlier = [r for r in self.ledger.by_hash(sha)
                        if r.state in ("accepted", "returned", "ignored") and r.stored_path != r.inbox_path]
-            if self.period is not None and earlier and all(
-                    r.state == "accepted" and r.period != self.period for r in earlier):
-                # the clerk puts a return taken under the wrong period (no or a mistyped 填报日期) back
-                # into the inbox with --period: it is taken again, for that period
-                earlier = []
             if earlier:
                 first = earlier[0]
                 record.state = "duplicate"

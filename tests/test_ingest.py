@@ -300,24 +300,6 @@ def test_period_option_overrides(ws):
     assert (ws.archive / "2020-H2" / "a.xlsx").is_file()
 
 
-def test_a_return_taken_under_the_wrong_period_is_refiled_with_the_option(ws):
-    """No 填报日期: taken by its arrival month. Put back with --period, it is taken for that period."""
-    make_return(ws.inbox / "呼中林业局.xlsx", "呼中林业局", filled_on=None)
-    (first,) = ingest(ws).outcomes
-    assert first.state == "accepted" and first.period != "2020-06"
-    shutil.copy2(first.stored, ws.inbox / "呼中林业局.xlsx")
-    (again,) = ingest(ws).outcomes
-    assert again.state == "duplicate"  # without the option, the same bytes are the same return
-    shutil.copy2(first.stored, ws.inbox / "呼中林业局.xlsx")
-    (refiled,) = ingest(ws, period="2020-06").outcomes
-    assert (refiled.state, refiled.period, refiled.version) == ("accepted", "2020-06", 1)
-    with Ledger(ws.ledger_path) as ledger:
-        assert [f.unit for f in ledger.counted("dxal-2020", "2020-06")] == ["呼中林业局"]
-    shutil.copy2(first.stored, ws.inbox / "呼中林业局.xlsx")
-    (twice,) = ingest(ws, period="2020-06").outcomes
-    assert twice.state == "duplicate"  # already taken for that period
-
-
 # ---------------------------------------------------------------------------------------------
 # held returns
 
