@@ -135,8 +135,9 @@ class IngestResult:
 
     @property
     def needs_attention(self) -> bool:
-        """Something for the clerk: a return sent back (a receipt to forward) or held (a decision)."""
-        return any(o.state in ("returned", "held") for o in self.outcomes)
+        """Something for the clerk: a return sent back (a receipt to forward), held (a decision), or left
+        for the next pass (it could not be opened yet)."""
+        return any(o.state in ("returned", "held", "waiting") for o in self.outcomes)
 
     def summary_line(self) -> str:
         if not self.outcomes:
@@ -201,7 +202,9 @@ def ingest(
         roster = load_roster(workspace)
         for folder in workspace.folders():
             folder.mkdir(parents=True, exist_ok=True)
-        with Ledger(workspace.ledger_path, synchronous="NORMAL") as ledger:
+        # NORMAL: commits reach the disk with the os.sync before any original leaves the inbox; where
+        # there is no os.sync (Windows), every commit is synced itself
+        with Ledger(workspace.ledger_path, synchronous="NORMAL" if hasattr(os, "sync") else "FULL") as ledger:
             run = _Run(workspace, config, forms, roster, ledger, period, result, on_file)
             run.settling = settling
             run.complete_unfinished()
@@ -229,6 +232,9 @@ _WORKER_FORMS: dict[str, Form] = {}
 
 def _worker_start(schemas: str) -> None:
     global _WORKER_FORMS
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it stops them
     _WORKER_FORMS = load_forms(Path(schemas))
     threading.Thread(target=_exit_with_parent, daemon=True).start()
 
@@ -256,13 +262,15 @@ def _precheck(path: str) -> tuple[str, str | None, CheckResult] | None:
 
 
 def _workers_can_start() -> bool:
-    """A spawned worker re-imports the main module: a real file, or a package run with -m. (A console
-    script's .exe on Windows is neither: there the main process checks every file itself.)"""
+    """Whether a spawned worker can start: multiprocessing leaves a ``__main__`` module alone when it
+    was run by module name (``python -m collector``, or a zip such as the console-script launcher on
+    Windows), and otherwise runs the main script again by its path — which must then be a real file.
+    Anything else (an interactive session, a frozen program): the main process checks every file."""
     import sys
 
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
-    if spec is not None and spec.name.endswith("__main__"):
+    if spec is not None and (spec.name == "__main__" or spec.name.endswith(".__main__")):
         return True
     path = getattr(main, "__file__", None)
     return bool(path) and os.path.isfile(path)
@@ -366,9 +374,9 @@ def _make_durable(paths: list[Path]) -> None:
     if hasattr(os, "sync"):
         os.sync()
         return
-    for path in paths:  # pragma: no cover - Windows
+    for path in paths:  # pragma: no cover - Windows: fsync (_commit) needs a file open for writing
         try:
-            fd = os.open(path, os.O_RDONLY)
+            fd = os.open(path, os.O_RDWR)
             try:
                 os.fsync(fd)
             finally:

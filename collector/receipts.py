@@ -116,6 +116,19 @@ def receipt_text(data: ReceiptInput) -> str:
 def settle_hint(record: FileRecord) -> list[str]:
     """What the clerk does about a held return, with the command that settles it."""
     written = record.unit_written or ""
+    if record.reason.startswith("表头没有填写填报单位"):
+        return [
+            "1. 请对方在表头填写填报单位后重新报送；或",
+            "2. 确认是哪个单位的表后，把 held/ 中的这个文件改名为“单位名称-统计表.xlsx”放回 inbox/，再运行 collect ingest。",
+        ]
+    if "模板却是" in record.reason:
+        # the header names a unit other than the one our blank form was made for
+        return [
+            "1. 表头写的单位与下发给该单位的空白表不同：请先与对方核实这是哪个单位的表；",
+            "2. 如果是表头写错了：请对方改正表头后重新报送；",
+            "3. 如果是用了别的单位的空白表：请对方用本单位的空白表（collect template --unit 单位名称）重新填报；",
+            "4. 如果不应收这份表：把它从 held/ 文件夹移走即可。",
+        ]
     if "不一致" in record.reason:
         # the header names one roster unit, the file name (or our template) another: an alias cannot
         # settle that, only a correction can

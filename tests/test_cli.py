@@ -114,6 +114,7 @@ def test_export_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path):
         (["check"], "错误：缺少参数 'files'。"),
         (["demo", "a", "b"], "错误：多余的参数：b。"),
         (["frob"], "错误：没有这个命令：'frob'。"),
+        (["--bogus"], "错误：没有这个选项：--bogus。"),
     ],
 )
 def test_a_wrong_call_is_told_in_chinese(args, first_line):

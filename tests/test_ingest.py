@@ -524,7 +524,7 @@ def test_checking_ahead_in_worker_processes_changes_nothing(tmp_path, monkeypatc
 
 
 def test_no_worker_processes_where_they_could_not_start(monkeypatch):
-    """A spawned worker re-imports the main module; a console script's .exe on Windows cannot be."""
+    """A spawned worker needs the main module left alone (run by name) or found again (a real file)."""
     import sys
     import types
 
@@ -532,6 +532,8 @@ def test_no_worker_processes_where_they_could_not_start(monkeypatch):
 
     assert _workers_can_start()  # pytest's own main module is a file
     fake = types.ModuleType("__main__")
-    fake.__file__ = r"C:\Python311\Scripts\collect.exe\__main__.py"
+    fake.__file__ = r"C:\Python311\Scripts\nowhere\__main__.py"
     monkeypatch.setitem(sys.modules, "__main__", fake)
-    assert not _workers_can_start()
+    assert not _workers_can_start()  # run again by a path that is not a file: no workers
+    fake.__spec__ = types.SimpleNamespace(name="__main__")  # a zip run by name (the Windows launcher)
+    assert _workers_can_start()  # multiprocessing leaves such a main module alone

@@ -90,3 +90,17 @@ def test_a_contradiction_is_settled_by_a_correction_not_an_alias():
     hint = "\n".join(settle_hint(record))
     assert "--alias" not in hint
     assert "改正表头" in hint and "改名后放回 inbox/" in hint
+
+
+def test_a_mismatch_with_our_blank_form_asks_for_the_right_form():
+    from collector.ledger import FileRecord
+    from collector.receipts import settle_hint
+
+    def held(reason):
+        return FileRecord(None, "x.xlsx", "0" * 64, 1, "2020-06-28T10:00:00", "held", "inbox/x.xlsx",
+                          unit_written="松岭区安委会", reason=reason)
+
+    template = "\n".join(settle_hint(held("表头填报单位是“松岭区安委会”（松岭区安委会），模板却是“松岭林业局”，两者不一致")))
+    assert "--alias" not in template and "本单位的空白表" in template
+    no_header = "\n".join(settle_hint(held("表头没有填写填报单位，而文件名“甲”、模板“乙”不一致")))
+    assert "在表头填写填报单位" in no_header and "按表头" not in no_header

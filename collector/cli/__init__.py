@@ -8,6 +8,7 @@ code 1 (usage errors 2).
 from __future__ import annotations
 
 import re
+from typing import NoReturn
 
 import typer
 
@@ -51,10 +52,23 @@ class _Group(TyperGroup):
         except NoArgsIsHelpError:
             raise
         except CommandLineError as exc:
-            typer.echo(f"错误：{usage_message(exc.format_message())}", err=True)
-            where = exc.ctx.command_path if exc.ctx is not None else "collect"
-            typer.echo(f"运行 {where} --help 查看用法。", err=True)
-            raise typer.Exit(2) from None
+            _wrong_call(exc)
+
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        # a wrong option before any command (collect --bogus) is caught here, not in invoke
+        try:
+            return super().parse_args(ctx, args)
+        except NoArgsIsHelpError:
+            raise
+        except CommandLineError as exc:
+            _wrong_call(exc)
+
+
+def _wrong_call(exc: CommandLineError) -> NoReturn:
+    typer.echo(f"错误：{usage_message(exc.format_message())}", err=True)
+    where = exc.ctx.command_path if exc.ctx is not None else "collect"
+    typer.echo(f"运行 {where} --help 查看用法。", err=True)
+    raise typer.Exit(2) from None
 
 
 app = typer.Typer(
