@@ -306,15 +306,22 @@ class _Prechecks:
     def __enter__(self) -> _Prechecks:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(interrupted=exc_type is not None)
 
     def __bool__(self) -> bool:
         return bool(self.futures)
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the workers. Interrupted (Ctrl-C, an error), they are ended at once rather than waited
+        for: they only read and check, and waiting on a pool mid-interrupt can hang."""
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            if interrupted:
+                for process in list(getattr(self.pool, "_processes", {}).values()):
+                    process.terminate()
+                self.pool.shutdown(wait=False, cancel_futures=True)
+            else:
+                self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
         self.futures = {}
 

@@ -31,15 +31,19 @@ def ingest(
 ) -> None:
     """处理 inbox/ 中的文件：已接收、退回、待确认或忽略，每个文件一行。
 
-    退出码：0 全部接收；1 有退回或待确认的文件（回执在 outbox/回执/）。
+    退出码：0 全部接收；1 有退回、待确认或稍后处理的文件（回执在 outbox/回执/）；130 按 Ctrl-C 中断。
     """
     ws = open_workspace(workspace)
     pairs = _aliases(alias)
-    if sys.stdout.isatty():
-        result = _with_progress(ws, period, pairs)
-    else:
-        result = ingest_inbox(ws, period=period, aliases=pairs, parallel=True,
-                              on_file=lambda o: typer.echo(format_outcome(o, ws.root)))
+    try:
+        if sys.stdout.isatty():
+            result = _with_progress(ws, period, pairs)
+        else:
+            result = ingest_inbox(ws, period=period, aliases=pairs, parallel=True,
+                                  on_file=lambda o: typer.echo(format_outcome(o, ws.root)))
+    except KeyboardInterrupt:
+        typer.echo("已中断：已处理的文件都已记录；其余留在 inbox/，下次运行 collect ingest 接着处理。", err=True)
+        raise typer.Exit(130) from None
     typer.echo(format_ingest_summary(result))
     raise typer.Exit(1 if result.needs_attention else 0)
 
