@@ -537,3 +537,34 @@ def test_no_worker_processes_where_they_could_not_start(monkeypatch):
     assert not _workers_can_start()  # run again by a path that is not a file: no workers
     fake.__spec__ = types.SimpleNamespace(name="__main__")  # a zip run by name (the Windows launcher)
     assert _workers_can_start()  # multiprocessing leaves such a main module alone
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path):
+    """Ctrl-C reaches the whole process group (main process and workers): one Chinese line, no
+    traceback, nothing hangs; the next run completes the job exactly."""
+    import signal
+    import subprocess
+    import sys
+
+    calm = make_workspace(tmp_path / "calm")
+    stopped = make_workspace(tmp_path / "stopped")
+    _fill_inbox(calm.inbox, 30)
+    for path in calm.inbox.iterdir():
+        shutil.copy2(path, stopped.inbox / path.name)
+    command = [sys.executable, "-m", "collector", "ingest", "-w"]
+    subprocess.run(command + [str(calm.root)], check=False, capture_output=True, timeout=120)
+
+    env = dict(os.environ, COLLECTOR_INGEST_PAUSE="0.02")
+    process = subprocess.Popen(command + [str(stopped.root)], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while _receipts(stopped) < 5 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=30)  # a hang fails here
+    assert process.returncode == 130
+    assert err.strip() == "已中断：已处理的文件都已记录；其余留在 inbox/，下次运行 collect ingest 接着处理。"
+    assert "Traceback" not in err
+    subprocess.run(command + [str(stopped.root)], check=False, capture_output=True, timeout=120)
+    assert _outcome_of(stopped)["counted"] == _outcome_of(calm)["counted"]
+    assert _outcome_of(stopped)["half"] == 0
