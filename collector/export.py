@@ -7,8 +7,6 @@ Parquet (pyarrow). In the CSV, text that Excel would take for a formula gets a l
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +17,8 @@ from .errors import ReportError
 from .ledger import Ledger
 from .roster import load_roster
 from .safe_cells import csv_safe
-from .summarize import configured_form, long_table, safe_file_name
-from .workspace import Workspace, check_period, readable_by_all
+from .summarize import configured_form, long_table
+from .workspace import Workspace, check_period, safe_file_name, staged_file
 
 #: column names of the export, in Chinese for the clerk (and the order they appear in)
 EXPORT_COLUMNS = {
@@ -84,20 +82,14 @@ def export(workspace: Workspace, period: str) -> ExportResult:
 
 def _write(path: Path, write: Callable[[Path], None]) -> None:
     """Write through a temporary file and a rename: a half-written export never replaces a good one."""
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=".~导出-", suffix=path.suffix)
-    os.close(handle)
-    tmp = Path(name)
     try:
-        readable_by_all(tmp)
-        write(tmp)
-        os.replace(tmp, path)
+        with staged_file(path.parent, path.suffix) as tmp:
+            write(tmp)
+            tmp.replace(path)
     except PermissionError as exc:
         raise ReportError(f"{path.name} 无法写入：文件被占用（是否在 Excel/WPS 中打开着？请关闭后重试）。", path=str(path.parent)) from exc
     except OSError as exc:
         raise ReportError(f"{path.name} 无法写入：{exc.strerror or exc}", path=str(path.parent)) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _number_text(value: float | int) -> str:

@@ -1,4 +1,4 @@
-"""Write what units wrote as data, never as a formula.
+"""Write what units wrote as data, never as a formula — and say how much room a text takes.
 
 A unit's text that begins with ``=``, ``+``, ``-`` or ``@`` would become a formula in Excel (or in a
 CSV opened by Excel): a unit could make the clerk's report compute, link or run something. In the
@@ -9,6 +9,7 @@ as text (the OWASP advice for CSV injection).
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from openpyxl.cell.cell import Cell
@@ -43,6 +44,20 @@ def set_value(cell: Cell, value: Any) -> None:
         cell.value = value
         return
     set_text(cell, str(value))
+
+
+def printed_lines(text: str, width: float) -> int:
+    """How many printed lines ``text`` needs in a wrapped cell ``width`` characters wide. Excel does
+    not size wrapped rows in files we write, so row heights are estimated from this."""
+    if not text:
+        return 1
+    usable = int(max(1.0, width - 1.5))
+    lines = 0
+    for paragraph in text.split("\n"):
+        # a Chinese character is about two widths of a Latin one
+        units = sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in paragraph)
+        lines += max(1, -(-int(units + 0.999) // usable))
+    return lines
 
 
 def csv_safe(value: Any) -> Any:

@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .forms import BLANK_MARK, YESNO_MARK, Activity, Form, Line
-from .safe_cells import set_text
+from .safe_cells import printed_lines, set_text
 
 _THIN = Side(style="thin", color="000000")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -61,16 +61,8 @@ def fill_line(line: Line, fills: Sequence[str | None], yesno: str | None = None,
 
 
 def _row_height(texts: Sequence[tuple[str, int]]) -> float:
-    """Excel does not size wrapped rows by itself in files we write: estimate from the longest cell."""
-    lines = 1
-    for text, width in texts:
-        count = 0
-        for paragraph in text.split("\n"):
-            # a Chinese character is about two widths of a Latin one
-            chars = sum(2 if ord(ch) > 0x2E80 else 1 for ch in paragraph)
-            count += max(1, -(-chars // max(1, width - 2)))
-        lines = max(lines, count)
-    return min(409, 16 * lines + 6)
+    """The height the tallest of these (text, column width) cells needs."""
+    return min(409, 16 * max(printed_lines(text, width) for text, width in texts) + 6)
 
 
 def write_seed_sheet(

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from .check import LEVEL_NAMES
 from .errors import ReportError, WorkspaceError
 from .forms import Form, load_forms
 from .ledger import Ledger
@@ -28,10 +27,8 @@ from .report import IssueRow, ReportInput, StatusRow, write_report
 from .rollup import FILE_COLUMNS, LONG_COLUMNS, NO_REGION, rollup_wide
 from .roster import load_roster
 from .status import status_report
-from .workspace import Workspace, check_period, readable_by_all
+from .workspace import Workspace, check_period, safe_file_name, staged_file
 
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-LEVEL_NAMES = {"error": "错误", "warning": "提醒"}
 
 
 @dataclass(frozen=True)
@@ -47,17 +44,11 @@ class SummaryResult:
     locked_path: Path | None = None
 
 
-def safe_file_name(name: str) -> str:
-    """A name Windows accepts: no \\ / : * ? " < > |, no control characters, not too long."""
-    name = _UNSAFE_NAME.sub("_", name).strip(" .")
-    return name[:120] or "未命名"
-
-
 def report_path(workspace: Workspace, period: str, form: Form | None = None) -> Path:
     """``outbox/<表名>_<期间>_汇总.xlsx``."""
     if form is None:
         form = configured_form(workspace)
-    return workspace.outbox / f"{safe_file_name(form.title)}_{period}_汇总.xlsx"
+    return workspace.outbox / f"{safe_file_name(form.title)[:120]}_{period}_汇总.xlsx"
 
 
 def configured_form(workspace: Workspace) -> Form:
@@ -174,25 +165,19 @@ def summarize(workspace: Workspace, period: str, *, made_on: date | None = None)
 
 
 def _write_atomically(target: Path, data: ReportInput, suspects: int) -> SummaryResult:
-    handle, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".~汇总-", suffix=".xlsx")
-    os.close(handle)
-    tmp = Path(tmp_name)
-    readable_by_all(tmp)
     result = dict(period=data.period, counted=data.rollup.counted, expected=data.expected, suspects=suspects)
     try:
-        write_report(tmp, data)
-        final, aside = target, False
-        if _is_locked(target):
-            final, aside = _aside_name(target), True
-        try:
-            os.replace(tmp, final)
-        except PermissionError:
-            # Windows refuses to replace a file Excel holds open
-            final, aside = _aside_name(target), True
-            os.replace(tmp, final)
+        with staged_file(target.parent, ".xlsx") as tmp:
+            write_report(tmp, data)
+            final, aside = target, False
+            if _is_locked(target):
+                final, aside = _aside_name(target), True
+            try:
+                os.replace(tmp, final)
+            except PermissionError:
+                # Windows refuses to replace a file Excel holds open
+                final, aside = _aside_name(target), True
+                os.replace(tmp, final)
     except OSError as exc:
         raise ReportError(f"汇总表无法写入 {target.parent}：{exc}") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return SummaryResult(path=final, moved_aside=aside, locked_path=target if aside else None, **result)

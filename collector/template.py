@@ -36,8 +36,6 @@ faster without it).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +43,8 @@ from typing import TYPE_CHECKING
 
 from .errors import TemplateError, UsageError
 from .forms import BlankRef, Form, Line
-from .workspace import Workspace, check_period, readable_by_all
+from .safe_cells import printed_lines as _lines
+from .workspace import Workspace, check_period, safe_file_name, staged_file
 
 if TYPE_CHECKING:
     from openpyxl import Workbook as OpenpyxlWorkbook
@@ -77,8 +76,6 @@ NOTE = (
 )
 
 _PUNCT = set("，。；、：,.;:！!？?　 ）)")
-_WINDOWS_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,19 +159,10 @@ def form_slots(form: Form) -> list[tuple[Line, list[Slot]]]:
 # file names
 
 
-def safe_filename(text: str) -> str:
-    """A file name Windows accepts: no \\ / : * ? " < > | or control characters, no trailing dot or space."""
-    text = unicodedata.normalize("NFC", text)
-    text = _WINDOWS_BAD.sub("_", text).strip().rstrip(". ")
-    if text.split(".")[0].upper() in _WINDOWS_RESERVED:
-        text = "_" + text
-    return text or "_"
-
-
 def template_filename(form: Form, unit: str, period: str | None) -> str:
     """``<单位>_<表名>_<period>.xlsx`` (without the period part when there is none)."""
     parts = [unit, form.short_name or form.title] + ([period] if period else [])
-    return safe_filename("_".join(parts))[:150] + ".xlsx"
+    return safe_file_name("_".join(parts))[:150] + ".xlsx"
 
 
 def template_folder(outbox: Path, period: str | None) -> Path:
@@ -184,17 +172,6 @@ def template_folder(outbox: Path, period: str | None) -> Path:
 
 # ---------------------------------------------------------------------------------------------
 # writing
-
-
-def _width_units(text: str) -> float:
-    """Width of a paragraph in column-width units (a Chinese character is about two)."""
-    return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
-
-
-def _lines(text: str, width: float) -> int:
-    """How many printed lines ``text`` needs in a wrapped cell ``width`` characters wide."""
-    usable = max(1.0, width - 1.5)
-    return sum(max(1, -(-int(_width_units(p) + 0.999) // int(usable))) for p in text.split("\n")) if text else 1
 
 
 def _height(lines: int) -> float:
@@ -455,23 +432,14 @@ class WrittenTemplate:
 
 def write_template(form: Form, unit: str, period: str | None, folder: Path) -> WrittenTemplate:
     """Write the template of ``unit`` into ``folder`` (replacing an earlier one of the same name)."""
-    import os
-    import tempfile
-
     path = folder / template_filename(form, unit, period)
     replaced = path.exists()
     wb = build_template(form, unit, period)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=folder)
-        os.close(fd)
-        readable_by_all(Path(tmp))
-        try:
+        with staged_file(folder, ".xlsx") as tmp:
             wb.save(tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            tmp.replace(path)
     except PermissionError as exc:
         raise TemplateError(f"无法写入 {path}：文件被占用或没有权限（是否在 Excel/WPS 中打开着？请关闭后重试）。") from exc
     except OSError as exc:

@@ -26,8 +26,12 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 import time
 import tomllib
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -280,6 +284,36 @@ def init_workspace(root: Path, form_id: str, office: str = "") -> InitResult:
         raise WorkspaceError(f"无法在 {workspace.root} 建立工作目录：{exc.strerror or exc}") from exc
     result.config = workspace.config()
     return result
+
+
+#: characters Windows refuses in a file name, and the names it reserves
+_WINDOWS_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_file_name(text: str) -> str:
+    """A file name Windows accepts: no \\ / : * ? " < > | or control characters, no trailing dot or space,
+    no reserved device name."""
+    text = unicodedata.normalize("NFC", text)
+    text = _WINDOWS_BAD.sub("_", text).strip().rstrip(". ")
+    if text.split(".")[0].upper() in _WINDOWS_RESERVED:
+        text = "_" + text
+    return text or "_"
+
+
+@contextmanager
+def staged_file(folder: Path, suffix: str) -> Iterator[Path]:
+    """A temporary file beside where a file is going (so that the final rename is atomic), readable
+    by colleagues like any new file; gone afterwards unless the caller renamed it into place."""
+    handle, name = tempfile.mkstemp(dir=folder, prefix=".~", suffix=suffix)
+    os.close(handle)
+    path = Path(name)
+    try:
+        readable_by_all(path)
+        yield path
+    finally:
+        if path.exists():
+            path.unlink()
 
 
 def readable_by_all(path: Path) -> None:

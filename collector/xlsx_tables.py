@@ -9,14 +9,12 @@ the workbook stays exactly as openpyxl wrote it.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
-from itertools import zip_longest
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -25,6 +23,7 @@ import defusedxml.ElementTree as SafeET
 
 from .safe_cells import clean_text
 from .workbook import column_letter
+from .workspace import staged_file
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -147,18 +146,13 @@ def _splice(xml: str, table: TableRows) -> str:
 def stream_rows(path: Path, tables: Sequence[TableRows]) -> None:
     """Rewrite the saved workbook at ``path`` with ``tables`` streamed into their sheets."""
     wanted = {t.sheet: t for t in tables}
-    tmp = tempfile.NamedTemporaryFile(dir=path.parent, prefix=".~rows-", suffix=".xlsx", delete=False)
-    tmp.close()
-    try:
-        with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp.name, "w", zipfile.ZIP_DEFLATED) as target:
+    with staged_file(path.parent, ".xlsx") as tmp:
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
             parts = {part: wanted[name] for name, part in _sheet_parts(source).items() if name in wanted}
             for info in source.infolist():
                 data = source.read(info.filename)
                 if info.filename in parts:
                     data = _splice(data.decode("utf-8"), parts[info.filename]).encode("utf-8")
                 target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-        shutil.copymode(path, tmp.name)  # the rewritten file keeps the original's permissions
-        os.replace(tmp.name, path)
-    finally:
-        if os.path.exists(tmp.name):
-            os.unlink(tmp.name)
+        shutil.copymode(path, tmp)  # the rewritten file keeps the original's permissions
+        tmp.replace(path)

@@ -24,15 +24,14 @@ from collector.template import (
     PROP_UNIT,
     PROP_VERSION,
     SHEET_NAME,
-    build_template,
     form_slots,
-    safe_filename,
     template_filename,
     template_folder,
     write_template,
     write_templates,
 )
 from collector.workbook import open_workbook
+from collector.workspace import safe_file_name
 
 FORM_IDS = sorted(load_forms())
 UNIT = "南关区工信局"
@@ -196,10 +195,10 @@ def test_unit_name_is_never_a_formula(tmp_path, forms):
 
 
 def test_file_names():
-    assert safe_filename('a\\b/c:d*e?f"g<h>i|j') == "a_b_c_d_e_f_g_h_i_j"
-    assert safe_filename("单位. ") == "单位"
-    assert safe_filename("CON") == "_CON"
-    assert safe_filename("") == "_"
+    assert safe_file_name('a\\b/c:d*e?f"g<h>i|j') == "a_b_c_d_e_f_g_h_i_j"
+    assert safe_file_name("单位. ") == "单位"
+    assert safe_file_name("CON") == "_CON"
+    assert safe_file_name("") == "_"
     forms = load_forms()
     assert template_filename(forms["dxal-2020"], "塔河县安委会", None) == "塔河县安委会_兴安行统计表.xlsx"
     assert template_folder(Path("outbox"), None) == Path("outbox/空白表") / NO_PERIOD

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..check import CheckResult
+from ..check import LEVEL_NAMES, CheckResult
 from ..forms import Form
 
 if TYPE_CHECKING:  # heavy modules, imported by their own commands only
@@ -15,7 +15,6 @@ if TYPE_CHECKING:  # heavy modules, imported by their own commands only
     from ..summarize import SummaryResult
     from ..template import WrittenTemplate
 
-LEVEL_NAMES = {"error": "错误", "warning": "提醒"}
 
 
 def format_value(value: Any) -> str:
