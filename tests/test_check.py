@@ -22,7 +22,6 @@ DEFECT_CODES = {
 
 def _cases():
     for form_id in SAMPLE_FORMS:
-        t = truth(form_id)
         for path in sorted(sample_inbox(form_id).iterdir()):
             yield pytest.param(form_id, path, id=f"{form_id}/{path.name}")
 

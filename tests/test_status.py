@@ -1,7 +1,6 @@
 """collect status: every expected unit's state for a period, by region, with counts and the list to chase."""
 
 import json
-import shutil
 from datetime import date
 
 import pytest

@@ -1,6 +1,5 @@
 """Opening returned files safely: every kind of bad input is one clear Chinese error, never a crash."""
 
-import io
 import zipfile
 
 import openpyxl
