@@ -452,18 +452,27 @@ def _receipts(workspace: Workspace) -> int:
     return sum(1 for p in workspace.receipts.rglob("*.txt") if not p.name.startswith("."))
 
 
-def test_killed_process_then_rerun_equals_an_undisturbed_run(tmp_path):
-    import signal
+def _undisturbed_and_twin(tmp_path: Path, count: int) -> tuple[Workspace, Workspace, list[str]]:
+    """Two workspaces with the same inbox; the first taken in by an undisturbed `collect ingest` process
+    (the result to compare with), the second left for the test to disturb; and the command."""
     import subprocess
     import sys
 
     calm = make_workspace(tmp_path / "calm")
-    killed = make_workspace(tmp_path / "killed")
-    _fill_inbox(calm.inbox, 40)
+    twin = make_workspace(tmp_path / "twin")
+    _fill_inbox(calm.inbox, count)
     for path in calm.inbox.iterdir():
-        shutil.copy2(path, killed.inbox / path.name)
+        shutil.copy2(path, twin.inbox / path.name)
     command = [sys.executable, "-m", "collector", "ingest", "-w"]
     subprocess.run(command + [str(calm.root)], check=False, capture_output=True, timeout=120)
+    return calm, twin, command
+
+
+def test_killed_process_then_rerun_equals_an_undisturbed_run(tmp_path):
+    import signal
+    import subprocess
+
+    calm, killed, command = _undisturbed_and_twin(tmp_path, 40)
 
     env = dict(os.environ, COLLECTOR_INGEST_PAUSE="0.01", COLLECTOR_INGEST_BATCH="4")
     rng = random.Random(7)
@@ -544,15 +553,8 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path):
     traceback, nothing hangs; the next run completes the job exactly."""
     import signal
     import subprocess
-    import sys
 
-    calm = make_workspace(tmp_path / "calm")
-    stopped = make_workspace(tmp_path / "stopped")
-    _fill_inbox(calm.inbox, 30)
-    for path in calm.inbox.iterdir():
-        shutil.copy2(path, stopped.inbox / path.name)
-    command = [sys.executable, "-m", "collector", "ingest", "-w"]
-    subprocess.run(command + [str(calm.root)], check=False, capture_output=True, timeout=120)
+    calm, stopped, command = _undisturbed_and_twin(tmp_path, 30)
 
     env = dict(os.environ, COLLECTOR_INGEST_PAUSE="0.02")
     process = subprocess.Popen(command + [str(stopped.root)], env=env, stdout=subprocess.PIPE,
