@@ -9,10 +9,12 @@ Each file ends in one state, said in one line:
 * **忽略** (ignored): not a spreadsheet (set aside in ``ignored/``), or an Office lock / temp file (left
   where it is). Nothing is ever deleted.
 
-Crash safety (see ``ledger``): the file's bytes are read once, hashed, copied to where they belong,
-the row is committed, and only once copies and rows are durable is the inbox copy unlinked and the
-row marked ``moved``. A run first completes whatever an interrupted one left (``moved = 0``), so a
-``kill -9`` at any moment and a re-run give the same result as an undisturbed run.
+Crash safety (see ``ledger``): the file's bytes are read once, hashed and checked; its row is
+committed (``moved = 0``); once a batch of rows is durable, each original is renamed into the place
+its row names (if it is still the very file that was read), the renames are made durable, and the
+rows are marked ``moved``. A run first completes whatever an interrupted one left (``moved = 0``),
+so a ``kill -9`` at any moment and a re-run give the same result as an undisturbed run. A rename,
+not a copy: the original is moved unchanged, and no second file is written for it.
 
 Held returns are looked at again at the start of every run: once the roster knows the unit (an
 alias added), they are settled like any new return.
@@ -43,7 +45,7 @@ from .roster import Roster, add_alias, load_roster
 from .workbook import SPREADSHEET_SUFFIXES
 from .workspace import PERIOD_RE, Config, Workspace, WorkspaceLock, check_period, parse_date, period_for_date
 
-#: files flushed (made durable, then unlinked from the inbox) together
+#: files whose rows are made durable, then their originals moved into place, together
 BATCH = 64
 #: a file changed this recently that cannot be opened yet is still being written: left for the next pass
 SETTLING_SECONDS = 5.0
@@ -249,13 +251,21 @@ def _exit_with_parent() -> None:
     os._exit(0)
 
 
-def _precheck(path: str) -> tuple[str, str | None, CheckResult] | None:
-    """In a worker: the file's hash and its check (without the form, which does not travel well)."""
+_Ahead = tuple[str, str | None, CheckResult]  # (sha256 of the bytes checked, form id, result without the form)
+
+
+def _precheck(path: str) -> _Ahead | None:
+    """In a worker: the file's hash and its check."""
+    return _check_ahead(Path(path), _WORKER_FORMS)
+
+
+def _check_ahead(path: Path, forms: dict[str, Form]) -> _Ahead | None:
+    """The file's hash and its check (without the form, which does not travel well between processes)."""
     try:
-        data = Path(path).read_bytes()
+        data = path.read_bytes()
     except OSError:
         return None
-    result = check_file(Path(path), _WORKER_FORMS, data)
+    result = check_file(path, forms, data)
     form_id = result.form.id if result.form is not None else None
     result.form = None
     return hashlib.sha256(data).hexdigest(), form_id, result
@@ -279,16 +289,21 @@ def _workers_can_start() -> bool:
 class _Prechecks:
     """Reading and checking is most of ingest's work and needs nothing from the ledger: worker
     processes do it ahead for a large inbox, while this process records, moves and writes receipts
-    in arrival order. A result is used only for the very bytes this process then reads (same hash);
-    anything else — a changed file, a failed worker — is checked here as usual."""
+    in arrival order. Whenever this process would wait for a worker, it checks a file from the far
+    end of the queue itself instead. A result is used only for the very bytes this process then
+    reads (same hash); anything else — a changed file, a failed worker — is checked here as usual."""
 
     def __init__(self, workspace: Workspace, files: list[Path]) -> None:
         self.futures: dict[Path, Any] = {}
         self.pool: Any = None
+        self.queue: list[Path] = []  # files submitted, in order: this process takes from the far end
+        self.stolen: dict[Path, _Ahead | None] = {}
         candidates = [p for p in files if is_spreadsheet_name(p.name) and not is_temp_file(p.name)
                       and not is_system_file(p.name)]
-        workers = min(4, os.cpu_count() or 1)
-        if (len(candidates) < PARALLEL_MIN or workers < 2 or os.environ.get("COLLECTOR_WORKERS") == "1"
+        # this process keeps a core for its own part (ledger, moves, receipts), and checks files itself
+        # whenever no worker has started on them yet
+        workers = int(os.environ.get("COLLECTOR_WORKERS") or min(4, (os.cpu_count() or 1) - 1))
+        if (len(candidates) < PARALLEL_MIN or workers < 1
                 or not _workers_can_start()):
             return
         import multiprocessing
@@ -300,6 +315,7 @@ class _Prechecks:
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_worker_start, initargs=(str(workspace.schemas),))
             self.futures = {p: self.pool.submit(_precheck, str(p)) for p in candidates}
+            self.queue = list(candidates)
         except (OSError, RuntimeError):  # no processes to be had here: check in this process
             self.close()
 
@@ -310,7 +326,7 @@ class _Prechecks:
         self.close(interrupted=exc_type is not None)
 
     def __bool__(self) -> bool:
-        return bool(self.futures)
+        return bool(self.futures or self.stolen)
 
     def close(self, interrupted: bool = False) -> None:
         """Stop the workers. Interrupted (Ctrl-C, an error), they are ended at once rather than waited
@@ -324,17 +340,39 @@ class _Prechecks:
                 self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
         self.futures = {}
+        self.queue = []
+        self.stolen = {}
+
+    def _steal(self, forms: dict[str, Form]) -> bool:
+        """Check the last file no worker has started yet, here; False if there is none."""
+        while self.queue:
+            path = self.queue.pop()
+            future = self.futures.get(path)
+            if future is None:
+                continue
+            if not future.cancel():  # started: so has every file before it
+                self.queue.clear()
+                return False
+            del self.futures[path]
+            self.stolen[path] = _check_ahead(path, forms)
+            return True
+        return False
 
     def get(self, path: Path, sha: str, forms: dict[str, Form]) -> CheckResult | None:
-        future = self.futures.pop(path, None)
-        if future is None:
-            return None
-        if not future.done() and future.cancel():
-            return None  # no worker has started it (they may still be starting): check it here, not wait
-        try:
-            done = future.result()
-        except Exception:  # a worker that died or failed: this process checks the file itself
-            return None
+        if path in self.stolen:
+            done = self.stolen.pop(path)
+        else:
+            future = self.futures.pop(path, None)
+            if future is None:
+                return None
+            while not future.done() and self._steal(forms):
+                pass
+            if not future.done() and future.cancel():
+                return None  # no worker has started it (they may still be starting): check it here, not wait
+            try:
+                done = future.result()
+            except Exception:  # a worker that died or failed: this process checks the file itself
+                return None
         if done is None or done[0] != sha or (done[1] is not None and done[1] not in forms):
             return None
         _, form_id, result = done
@@ -376,20 +414,33 @@ def _pause() -> None:
         time.sleep(_PAUSE)
 
 
-def _make_durable(paths: list[Path]) -> None:
-    """Copies (and the ledger's WAL) on disk before any original is unlinked."""
+def _make_durable() -> None:
+    """Rows (the ledger's WAL), receipts and renames on disk. Where there is no ``os.sync`` (Windows),
+    the ledger syncs every commit itself and copies are synced as they are written."""
     if hasattr(os, "sync"):
         os.sync()
-        return
-    for path in paths:  # pragma: no cover - Windows: fsync (_commit) needs a file open for writing
-        try:
-            fd = os.open(path, os.O_RDWR)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError:
-            pass
+
+
+def _unlink_if_same(path: Path, sha: str) -> bool:
+    """Remove ``path`` from the inbox if it still holds these bytes (a copy of them is in place);
+    False if it could not be removed now (open in another program)."""
+    try:
+        if _sha256_file(path) == sha:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
+
+
+def _free_name(path: Path) -> Path:
+    """``path``, or ``name (2)`` … beside it if that is taken."""
+    n, candidate = 1, path
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return candidate
 
 
 def _sha256_file(path: Path) -> str | None:
@@ -401,10 +452,13 @@ def _sha256_file(path: Path) -> str | None:
 
 @dataclass
 class _Pending:
+    """A committed row whose original is still to be moved into place."""
+
     file_id: int
     source: Path
-    size: int
-    mtime_ns: int
+    st: os.stat_result  # of the source when it was read
+    data: bytes
+    sha256: str
     stored: Path
 
 
@@ -427,6 +481,8 @@ class _Run:
         self.settling = SETTLING_SECONDS
         self.prechecks: _Prechecks | None = None
         self.staging_made = False
+        self.reserved: set[Path] = set()  # destinations of this batch, not yet moved there
+        self.stuck: set[Path] = set()  # taken in already, but could not be moved out of the inbox yet
         self.folders_made: set[Path] = set()
         self.date_field = next((h for h in self.form.header if "日期" in h or "时间" in h), None)
 
@@ -441,12 +497,14 @@ class _Run:
         return path if path.is_absolute() else self.ws.root / path
 
     def _destination(self, folder: Path, name: str, sha: str) -> Path:
-        """``folder/name``, or ``name (2)`` … when another file has that name; the same bytes reuse theirs."""
+        """``folder/name``, or ``name (2)`` … when another file has that name (or a file of this batch
+        is to be moved there); the same bytes reuse theirs."""
         stem, suffix = Path(name).stem, Path(name).suffix
         n = 1
         while True:
             candidate = folder / (name if n == 1 else f"{stem} ({n}){suffix}")
-            if not candidate.exists() or _sha256_file(candidate) == sha:
+            if candidate not in self.reserved and (not candidate.exists() or _sha256_file(candidate) == sha):
+                self.reserved.add(candidate)
                 return candidate
             n += 1
 
@@ -465,70 +523,112 @@ class _Run:
                     leftover.unlink()
 
     def complete_unfinished(self) -> None:
-        """Finish what an interrupted run left: rows committed whose original is still in place."""
+        """Finish what an interrupted run left: rows committed whose original may still be in place."""
         rows = self.ledger.unfinished_moves()
         if not rows:
             return
-        to_unlink: list[tuple[FileRecord, Path]] = []
+        for row in rows:
+            if row.receipt_path and not self.abs(row.receipt_path).exists():
+                text = receipt_from_ledger(self.ws, self.ledger, row, self.forms, self.config.office)
+                write_receipt(self.abs(row.receipt_path), text)
+                if row.state == "returned" and row.stored_path:
+                    write_receipt(beside_path(self.abs(row.stored_path)), text)
+        _make_durable()
+        finished = []
         for row in rows:
             assert row.id is not None
             source = self.abs(row.inbox_path)
             stored = self.abs(row.stored_path) if row.stored_path else None
-            if stored is not None and stored != source and not stored.exists() and source.is_file():
-                if _sha256_file(source) == row.sha256:
-                    stored.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(source, stored)
-            if row.receipt_path and not self.abs(row.receipt_path).exists():
-                text = receipt_from_ledger(self.ws, self.ledger, row, self.forms, self.config.office)
-                write_receipt(self.abs(row.receipt_path), text)
-                if row.state == "returned" and stored is not None:
-                    write_receipt(beside_path(stored), text)
-            if stored is not None and stored != source and source.is_file() and stored.is_file():
-                to_unlink.append((row, source))
-        _make_durable([self.abs(r.stored_path) for r, _ in to_unlink if r.stored_path])
-        for row, source in to_unlink:
-            if _sha256_file(source) == row.sha256:
-                source.unlink()
-        self.ledger.mark_moved([r.id for r in rows if r.id is not None])
+            if stored is None or stored == source:
+                finished.append(row.id)
+                continue
+            try:
+                data, st = source.read_bytes(), source.stat()
+            except OSError:  # moved already (or taken away by the clerk)
+                finished.append(row.id)
+                continue
+            if hashlib.sha256(data).hexdigest() != row.sha256:
+                # another file under the same name: a new arrival for this pass; ours is in place
+                # unless the crash came before its move, when the bytes recorded are gone from here
+                finished.append(row.id)
+                continue
+            if self._move_into_place(_Pending(row.id, source, st, data, row.sha256, stored)):
+                finished.append(row.id)
+            else:
+                self.stuck.add(source)
+        _make_durable()
+        self.ledger.mark_moved(finished)
         self.result.completed = len(rows)
 
     def flush(self) -> None:
-        """Make this batch durable, then unlink the originals and mark them moved."""
+        """Make this batch's rows durable, move the originals into place, make that durable, mark them moved."""
         if not self.pending:
             return
-        _make_durable([p.stored for p in self.pending])
+        _make_durable()
         _pause()
-        for p in self.pending:
-            try:
-                st = p.source.stat()
-            except FileNotFoundError:
-                continue
-            # a file replaced meanwhile is not ours to remove: it is taken in as a new arrival next time
-            if st.st_size == p.size and st.st_mtime_ns == p.mtime_ns:
-                p.source.unlink()
-                _pause()
-        self.ledger.mark_moved([p.file_id for p in self.pending])
+        moved = [p.file_id for p in self.pending if self._move_into_place(p)]
+        _make_durable()
+        self.ledger.mark_moved(moved)
         self.pending.clear()
+        self.reserved.clear()
+
+    def _move_into_place(self, p: _Pending) -> bool:
+        """Rename the original to where its row says; False if it must be tried again by the next run.
+
+        Only the very file that was read is moved: a file replaced meanwhile stays in the inbox (a new
+        arrival for the next pass) and the bytes read are written in its place instead."""
+        if p.stored.exists() and _sha256_file(p.stored) == p.sha256:  # in place already (copied, or a crash)
+            return _unlink_if_same(p.source, p.sha256)
+        p.stored.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            now = p.source.stat()
+        except FileNotFoundError:
+            now = None
+        if now is None or (now.st_size, now.st_mtime_ns, now.st_ino) != (p.st.st_size, p.st.st_mtime_ns, p.st.st_ino):
+            self._write_copy(p)
+            return True
+        try:
+            os.replace(p.source, p.stored)
+        except OSError as exc:
+            # another disk (EXDEV), or the file is open in another program (Windows): copy the bytes
+            # read into place; the original leaves the inbox once it can (this run or the next)
+            self._write_copy(p)
+            return exc.errno == errno.EXDEV and _unlink_if_same(p.source, p.sha256)
+        _pause()
+        if _sha256_file(p.stored) != p.sha256:
+            # replaced in the instant between the look and the rename: give it back to the inbox
+            os.replace(p.stored, _free_name(p.source))
+            self._write_copy(p)
+        return True
+
+    def _write_copy(self, p: _Pending) -> None:
+        """The bytes read, put in place via a staged file (a crash leaves no half copy in place)."""
+        if not self.staging_made:
+            self.ws.staging.mkdir(exist_ok=True)
+            self.staging_made = True
+        staged = self.ws.staging / f"{p.sha256[:16]}{p.stored.suffix.lower()}"
+        with open(staged, "wb") as stream:
+            stream.write(p.data)
+            if not hasattr(os, "sync"):  # pragma: no cover - Windows
+                stream.flush()
+                os.fsync(stream.fileno())
+        os.utime(staged, ns=(p.st.st_atime_ns, p.st.st_mtime_ns))
+        try:
+            os.replace(staged, p.stored)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            shutil.move(staged, p.stored)
 
     def _store(self, record: FileRecord, source: Path, data: bytes, st: os.stat_result, folder: Path,
-               staged: Path | None, values: list[tuple[str, str | None, Any]] | None = None,
-               problems: list[ProblemRow] | None = None, receipt: ReceiptInput | None = None) -> FileOutcome:
-        """Copy into place, write the receipt, commit the row; the unlink waits for the batch flush."""
+               values: list[tuple[str, str | None, Any]] | None = None, problems: list[ProblemRow] | None = None,
+               receipt: ReceiptInput | None = None) -> FileOutcome:
+        """Write the receipt and commit the row; the original is moved into place with its batch."""
         if folder not in self.folders_made:
             folder.mkdir(parents=True, exist_ok=True)
             self.folders_made.add(folder)
         dest = self._destination(folder, Path(record.name).name, record.sha256)
-        if staged is None:
-            staged = self._stage(data, Path(record.name).suffix, record.sha256)
-        try:
-            os.replace(staged, dest)
-        except OSError as exc:  # the folder is on another disk
-            if exc.errno != errno.EXDEV:
-                raise
-            shutil.move(staged, dest)
-        os.utime(dest, ns=(st.st_atime_ns, st.st_mtime_ns))
         record.stored_path = self.rel(dest)
-        _pause()
         receipt_file = None
         if receipt is not None:
             receipt_file = receipt_path(self.ws, record)
@@ -537,9 +637,10 @@ class _Run:
             write_receipt(receipt_file, text)
             if record.state == "returned":
                 write_receipt(beside_path(dest), text)
+        _pause()
         file_id = self.ledger.record(record, values, problems)
         _pause()
-        self.pending.append(_Pending(file_id, source, st.st_size, st.st_mtime_ns, dest))
+        self.pending.append(_Pending(file_id, source, st, data, record.sha256, dest))
         if len(self.pending) >= _BATCH:
             self.flush()
         return FileOutcome(
@@ -548,16 +649,6 @@ class _Run:
             errors=sum(1 for p in problems or [] if p.level == "error"),
             warnings=sum(1 for p in problems or [] if p.level == "warning"),
         )
-
-    def _stage(self, data: bytes, suffix: str, sha: str) -> Path:
-        """Our own copy of the bytes read, checked and then moved into place."""
-        if not self.staging_made:
-            self.ws.staging.mkdir(exist_ok=True)
-            self.staging_made = True
-        staged = self.ws.staging / f"{sha[:16]}{suffix.lower()}"
-        with open(staged, "wb") as stream:
-            stream.write(data)
-        return staged
 
     # -- one file ------------------------------------------------------------------------------
 
@@ -576,6 +667,10 @@ class _Run:
             return
         sha = hashlib.sha256(data).hexdigest()
         rel_name = self._name(path)
+        if path in self.stuck:
+            self.emit(FileOutcome(rel_name, "waiting", reason="已接收，但原文件正被其他程序打开，无法移出收件箱；"
+                                  "关闭该文件后再运行 collect ingest 即可"))
+            return
         record = FileRecord(id=None, name=rel_name, sha256=sha, size=len(data), arrived_at=_now(), state="ignored",
                             inbox_path=self.rel(path))
         if is_temp_file(name):
@@ -596,21 +691,19 @@ class _Run:
                 record.state = "duplicate"
                 record.reason = f"与 {first.arrived_at[:16].replace('T', ' ')} 收到的“{first.name}”（{STATE_NAMES[first.state]}）完全相同"
                 record.unit, record.period, record.form = first.unit, first.period, first.form
-                self.emit(self._store(record, path, data, st, self.ws.ignored, None))
+                self.emit(self._store(record, path, data, st, self.ws.ignored))
                 return
         if not is_spreadsheet_name(name):
             record.reason = "不是电子表格（.xlsx / .xls），已另放"
-            self.emit(self._store(record, path, data, st, self.ws.ignored, None))
+            self.emit(self._store(record, path, data, st, self.ws.ignored))
             return
-        staged = self._stage(data, path.suffix, sha)
         checked = self.prechecks.get(path, sha, self.forms) if self.prechecks else None
         if checked is None:
-            checked = check_file(staged, self.forms, data)
+            checked = check_file(path, self.forms, data)
         if checked.error_code in ("unreadable", "empty") and time.time() - st.st_mtime < self.settling:
-            staged.unlink()
             self.emit(FileOutcome(rel_name, "waiting", reason="刚放入且暂时打不开（可能还在写入），过几秒再运行 collect ingest 即可处理"))
             return
-        self.emit(self._judge(record, path, data, st, staged, checked))
+        self.emit(self._judge(record, path, data, st, checked))
 
     def reexamine(self, held: FileRecord) -> None:
         """A held return, looked at again with today's roster; settled if the unit is now known."""
@@ -622,15 +715,13 @@ class _Run:
             return  # the clerk took it away
         if hashlib.sha256(data).hexdigest() != held.sha256:
             return
-        staged = self._stage(data, source.suffix, held.sha256)
-        checked = check_file(staged, self.forms)
+        checked = check_file(source, self.forms, data)
         record = FileRecord(id=None, name=held.name, sha256=held.sha256, size=held.size, arrived_at=held.arrived_at,
                             state="held", inbox_path=self.rel(source))
         verdict = self._verdict(record, checked)
         if verdict == "held":
-            staged.unlink()
             return
-        outcome = self._judge(record, source, data, st, staged, checked)
+        outcome = self._judge(record, source, data, st, checked)
         outcome.settled = True
         self.emit(outcome)
 
@@ -687,7 +778,7 @@ class _Run:
             record.reason = f"提醒 {len(checked.warnings)} 处" if checked.warnings else ""
         return record.state
 
-    def _judge(self, record: FileRecord, source: Path, data: bytes, st: os.stat_result, staged: Path,
+    def _judge(self, record: FileRecord, source: Path, data: bytes, st: os.stat_result,
                checked: CheckResult) -> FileOutcome:
         state = self._verdict(record, checked)
         problems = problem_rows(checked.problems)
@@ -695,7 +786,8 @@ class _Run:
             problems.insert(0, ProblemRow("error", "wrong_form", record.reason + "。请使用下发的原表填写。"))
         values: list[tuple[str, str | None, Any]] = []
         if checked.form is not None:
-            values = [(ref.key, checked.cells.get(ref.key), checked.values.get(ref.key)) for ref in checked.form.blank_refs]
+            cells, read = checked.cells, checked.values
+            values = [(key, cells.get(key), read.get(key)) for key in checked.form.by_key]  # reading order
             record.header_json = json.dumps(checked.header, ensure_ascii=False)
         previous = None
         if state == "accepted":
@@ -710,7 +802,7 @@ class _Run:
             "held": self.ws.held,
         }[state]
         receipt = ReceiptInput(record, checked.form, problems, checked.values, self.config.office, previous)
-        outcome = self._store(record, source, data, st, folder, staged, values, problems, receipt)
+        outcome = self._store(record, source, data, st, folder, values, problems, receipt)
         if state == "accepted" and record.period:
             self.result.periods_changed.add(record.period)
         return outcome

@@ -4,10 +4,10 @@ Each file is recorded in one transaction, so a crash (or ``kill -9``) leaves no 
 the original out of the inbox happens after the commit; a record whose move did not finish is
 ``moved = 0`` and the next run completes it (see ``ingest``), so nothing is lost or counted twice.
 
-The protocol for one file (``ingest``): copy the original to its destination → commit its row
-(``moved = 0``) → make the copies durable → unlink the inbox copy → mark ``moved = 1``. The last three
-steps may be batched over several files, since the original is only unlinked once its copy and row
-are on disk. The next run first completes every ``moved = 0`` row (see ``unfinished_moves``).
+The protocol for one file (``ingest``): commit its row (``moved = 0``, naming where the original
+goes) → make the rows durable → rename the original from the inbox to its place → make the renames
+durable → mark ``moved = 1``. The last four steps are batched over several files. The next run first
+completes every ``moved = 0`` row (see ``unfinished_moves``).
 
 Which return counts: the newest **accepted** return for (unit, form, period), by arrival order
 (``arrived_at``, then ``files.id``). Older ones stay in the ledger and the archive.
@@ -52,20 +52,22 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
 CREATE INDEX IF NOT EXISTS files_period ON files(form, period, unit, state);
+-- every value of a return with its cell, as two JSON objects in reading order: one row per return,
+-- not one per value (~80 rows cost ingest four times as much, and the report decodes one object)
+CREATE TABLE IF NOT EXISTS value_sets (
+    file_id  INTEGER PRIMARY KEY REFERENCES files(id),
+    json     TEXT NOT NULL,                    -- {key: value}: number, "是"/"否", text, or null
+    cells    TEXT                              -- {key: "统计表!D7"}
+);
+-- ledgers written before value_sets held cells: one row per value (read, no longer written)
 CREATE TABLE IF NOT EXISTS vals (
     file_id  INTEGER NOT NULL REFERENCES files(id),
     seq      INTEGER NOT NULL,                 -- reading order in the form
     key      TEXT NOT NULL,
     cell     TEXT,
-    value    TEXT,                             -- JSON: number, "是"/"否", text, or null
+    value    TEXT,                             -- JSON
     PRIMARY KEY (file_id, key)
-) WITHOUT ROWID;  -- one B-tree, not a table and an index: ~80 values go in per return
--- each return's values once more as one JSON object {key: value}: the consolidated report of
--- thousands of returns decodes one object per return instead of one row per value
-CREATE TABLE IF NOT EXISTS value_sets (
-    file_id  INTEGER PRIMARY KEY REFERENCES files(id),
-    json     TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS problems (
     file_id  INTEGER NOT NULL REFERENCES files(id),
     level    TEXT NOT NULL,
@@ -122,15 +124,6 @@ _COLUMNS = [f.name for f in fields(FileRecord)]
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def _encode(value: Any) -> str:
-    """A value as JSON text (the common cases without the encoder: ingest records ~100 per file)."""
-    if value is None:
-        return "null"
-    if type(value) is int:
-        return str(value)
-    return _dumps(value)
-
-
 class Ledger:
     """The workspace's SQLite ledger. Use as a context manager."""
 
@@ -147,6 +140,8 @@ class Ledger:
             self.db.execute(f"PRAGMA synchronous={synchronous}")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(_SCHEMA)
+            if "cells" not in {r[1] for r in self.db.execute("PRAGMA table_info(value_sets)")}:
+                self.db.execute("ALTER TABLE value_sets ADD COLUMN cells TEXT")  # a ledger of an earlier version
         except sqlite3.Error as exc:
             raise LedgerError(f"台账数据库 {self.path} 无法打开：{exc}") from exc
 
@@ -187,14 +182,11 @@ class Ledger:
                 f"INSERT INTO files ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values())
             )
             file_id = int(cursor.lastrowid or 0)
-            self.db.executemany(
-                "INSERT INTO vals (file_id, seq, key, cell, value) VALUES (?, ?, ?, ?, ?)",
-                [(file_id, seq, key, cell, _encode(value)) for seq, (key, cell, value) in enumerate(values or [])],
-            )
             if values:
                 self.db.execute(
-                    "INSERT INTO value_sets (file_id, json) VALUES (?, ?)",
-                    (file_id, "{" + ",".join(f"{_dumps(key)}:{_encode(value)}" for key, _, value in values) + "}"),
+                    "INSERT INTO value_sets (file_id, json, cells) VALUES (?, ?, ?)",
+                    (file_id, _dumps({key: value for key, _, value in values}),
+                     _dumps({key: cell for key, cell, _ in values})),
                 )
             self.db.executemany(
                 "INSERT INTO problems (file_id, level, code, cell, key, label, written, message) VALUES (?,?,?,?,?,?,?,?)",
@@ -308,20 +300,29 @@ class Ledger:
 
     def cell_of(self, file_id: int, key: str) -> str | None:
         """Where a value was read from (``统计表!D7``)."""
-        rows = self._query("SELECT cell FROM vals WHERE file_id = ? AND key = ?", (file_id, key))
-        return rows[0][0] if rows else None
+        return next((cell for _, k, cell, _ in self.values([file_id]) if k == key), None)
 
     def values(self, file_ids: list[int]) -> Iterator[tuple[int, str, str | None, Any]]:
         """(file_id, key, cell, value) for the given files, in reading order."""
         for chunk_start in range(0, len(file_ids), 500):
             chunk = file_ids[chunk_start : chunk_start + 500]
-            rows = self._query(
-                f"SELECT file_id, key, cell, value FROM vals WHERE file_id IN ({','.join('?' * len(chunk))}) "
-                "ORDER BY file_id, seq",
-                tuple(chunk),
-            )
-            for r in rows:
-                yield r["file_id"], r["key"], r["cell"], json.loads(r["value"]) if r["value"] is not None else None
+            marks = ",".join("?" * len(chunk))
+            sets = {r[0]: (r[1], r[2]) for r in self._query(
+                f"SELECT file_id, json, cells FROM value_sets WHERE cells IS NOT NULL AND file_id IN ({marks})",
+                tuple(chunk))}
+            older = [i for i in chunk if i not in sets]
+            rows: dict[int, list[sqlite3.Row]] = {}
+            if older:  # recorded by an earlier version: one row per value
+                for r in self._query(f"SELECT file_id, key, cell, value FROM vals WHERE file_id IN "
+                                     f"({','.join('?' * len(older))}) ORDER BY file_id, seq", tuple(older)):
+                    rows.setdefault(r["file_id"], []).append(r)
+            for file_id in sorted(chunk):
+                if file_id in sets:
+                    values, cells = json.loads(sets[file_id][0]), json.loads(sets[file_id][1])
+                    for key, value in values.items():
+                        yield file_id, key, cells.get(key), value
+                for r in rows.get(file_id, []):
+                    yield file_id, r["key"], r["cell"], json.loads(r["value"]) if r["value"] is not None else None
 
     def problems(self, file_ids: list[int]) -> list[tuple[int, ProblemRow]]:
         out = []

@@ -178,14 +178,15 @@ def _score(matcher: _FormMatcher, sheet_text: str) -> float:
 def identify(workbook: Workbook, forms: dict[str, Form]) -> tuple[Form, Sheet, list[_Cell]]:
     """The form and sheet this workbook is a return of, or UnknownForm."""
     best: tuple[tuple[float, int, int], Form, Sheet, list[_Cell]] | None = None
-    # longest forms first: once one matches every line and its title, no form after it can rank higher
     ordered = sorted(forms.values(), key=lambda f: -len(_matcher(f).lines))
     for sheet in workbook.sheets:
         cells = _cells(sheet)
         if not cells:
             continue
         text = "\n".join(c.text for c in cells)
-        for form in ordered:
+        # forms whose title is on the sheet first, longest first: once one matches every line, no
+        # form after it can rank higher (a shorter one, or one without its title on the sheet)
+        for form in sorted(ordered, key=lambda f: _matcher(f).title not in text):
             matcher = _matcher(form)
             score = _score(matcher, text)
             rank = (score, int(matcher.title in text), len(matcher.lines))

@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING
 
 from .errors import TemplateError, UsageError
 from .forms import BlankRef, Form, Line
-from .safe_cells import printed_lines as _lines
 from .workspace import Workspace, check_period, safe_file_name, staged_file
 
 if TYPE_CHECKING:
@@ -276,7 +275,7 @@ def build_template(form: Form, unit: str, period: str | None = None) -> Openpyxl
     from openpyxl.packaging.custom import StringProperty
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from .safe_cells import clean_text, set_text
+    from .safe_cells import clean_text, printed_lines as _lines, set_text
     from .workbook import column_letter
 
     st = _styles()

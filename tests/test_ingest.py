@@ -208,6 +208,78 @@ def test_same_name_different_bytes_does_not_overwrite(ws):
     assert (ws.archive / "2020-06" / "统计表.xlsx").is_file()
 
 
+def test_the_original_is_moved_not_copied(ws):
+    """The archived file is the very file that was dropped in (renamed, same inode), not a copy."""
+    path = make_return(ws.inbox / "呼中林业局.xlsx", "呼中林业局")
+    inode = path.stat().st_ino
+    (outcome,) = ingest(ws).outcomes
+    assert outcome.stored.stat().st_ino == inode and not path.exists()
+
+
+def test_same_name_in_two_subfolders_of_one_batch_gets_two_places(ws):
+    make_return(ws.inbox / "一" / "统计表.xlsx", "呼中林业局", seed=1)
+    make_return(ws.inbox / "二" / "统计表.xlsx", "地区公安局", seed=2)
+    before = {sha(p) for p in ws.inbox.rglob("*.xlsx")}
+    stored = {o.stored for o in ingest(ws).outcomes}
+    assert stored == {ws.archive / "2020-06" / "统计表.xlsx", ws.archive / "2020-06" / "统计表 (2).xlsx"}
+    assert {sha(p) for p in stored} == before
+
+
+def test_a_file_replaced_before_its_move_stays_for_the_next_pass(ws, monkeypatch):
+    """Between reading a file and moving it, the unit's clerk saves it again: the bytes read go to the
+    archive, the new file stays in the inbox and is taken in next time."""
+    path = make_return(ws.inbox / "呼中林业局.xlsx", "呼中林业局", seed=1)
+    read = sha(path)
+    real_flush = ingest_module._Run.flush
+
+    def flush_after_a_new_save(self):
+        if path.exists() and sha(path) == read:
+            make_return(ws.inbox / "new.xlsx", "呼中林业局", seed=2)
+            os.replace(ws.inbox / "new.xlsx", path)  # saved as Excel does: a new file renamed over it
+        real_flush(self)
+
+    monkeypatch.setattr(ingest_module._Run, "flush", flush_after_a_new_save)
+    (first,) = ingest(ws).outcomes
+    assert sha(first.stored) == read and path.exists() and sha(path) != read
+    monkeypatch.undo()
+    (second,) = ingest(ws).outcomes
+    assert second.state == "accepted" and second.version == 2 and not path.exists()
+
+
+def test_a_file_that_cannot_be_moved_is_copied_and_moved_next_time(ws, monkeypatch):
+    """Windows refuses to rename a file open in Excel: the bytes read are put in place, the row stays
+    unfinished, and the next run moves the original out of the inbox."""
+    path = make_return(ws.inbox / "呼中林业局.xlsx", "呼中林业局")
+    real_replace, real_unlink = os.replace, os.unlink
+
+    def refuse_replace(source, target, *args, **kwargs):
+        if Path(source) == path:
+            raise PermissionError(13, "The process cannot access the file")
+        return real_replace(source, target, *args, **kwargs)
+
+    def refuse_unlink(target, *args, **kwargs):
+        if Path(target) == path:
+            raise PermissionError(13, "The process cannot access the file")
+        return real_unlink(target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", refuse_replace)
+    monkeypatch.setattr(os, "unlink", refuse_unlink)
+    (outcome,) = ingest(ws).outcomes
+    assert outcome.state == "accepted" and sha(outcome.stored) == sha(path)
+    with Ledger(ws.ledger_path) as ledger:
+        assert [r.moved for r in ledger.files()] == [0]
+    (still_open,) = ingest(ws).outcomes  # still open: not taken in a second time
+    assert still_open.state == "waiting" and "正被其他程序打开" in still_open.reason
+    with Ledger(ws.ledger_path) as ledger:
+        assert [r.moved for r in ledger.files()] == [0]
+    monkeypatch.undo()
+    result = ingest(ws)
+    assert result.completed == 1 and result.outcomes == [] and not path.exists()
+    with Ledger(ws.ledger_path) as ledger:
+        assert [r.moved for r in ledger.files()] == [1]
+        assert len(ledger.counted("dxal-2020", "2020-06")) == 1
+
+
 def test_another_form_is_sent_back(ws):
     drop(ws, sample_inbox("haicheng-2020") / "建设集团-统计表.xlsx")
     (outcome,) = ingest(ws).outcomes
@@ -341,6 +413,7 @@ def test_an_interrupted_run_is_completed_by_the_next(ws, monkeypatch):
     # the run stops after committing its rows, before any original left the inbox
     monkeypatch.setattr(ingest_module._Run, "flush", lambda self: None)
     ingest(ws)
+    ws.staging.mkdir(exist_ok=True)  # a copy cut short by the crash (the rare copy instead of a rename)
     (ws.staging / "half-made-copy.xlsx").write_bytes(b"PK")
     monkeypatch.undo()
     with Ledger(ws.ledger_path) as ledger:
@@ -434,7 +507,7 @@ def _outcome_of(workspace: Workspace) -> dict:
         counted = sorted((r.unit, r.name) for r in ledger.counted("dxal-2020", "2020-06"))
         half = ledger.db.execute(
             "SELECT COUNT(*) FROM files f WHERE f.form IS NOT NULL AND f.state != 'duplicate' AND "
-            "(SELECT COUNT(*) FROM vals v WHERE v.file_id = f.id) != ?", (len(FORMS["dxal-2020"].blank_refs),)
+            "(SELECT COUNT(*) FROM value_sets s, json_each(s.json) WHERE s.file_id = f.id) != ?", (len(FORMS["dxal-2020"].blank_refs),)
         ).fetchone()[0]
     files = {}
     for folder in ("inbox", "archive", "returned", "held", "ignored", "outbox"):
@@ -530,6 +603,28 @@ def test_checking_ahead_in_worker_processes_changes_nothing(tmp_path, monkeypatc
     assert [(o.name, o.state) for o in result.outcomes] == [(o.name, o.state) for o in expected.outcomes]
     assert _outcome_of(workers) == _outcome_of(alone)
     assert any(from_workers)  # checked ahead by the workers (the first few maybe here, while they start)
+
+
+def test_while_a_worker_is_busy_this_process_checks_from_the_far_end(tmp_path):
+    """The first file is asked for before any worker has started: rather than wait, this process checks
+    files from the end of the queue; every result equals a check made here."""
+    from collector.check import check_file
+    from collector.ingest import PARALLEL_MIN, _Prechecks
+
+    ws = make_workspace(tmp_path)
+    _fill_inbox(ws.inbox, PARALLEL_MIN + 6)
+    files = sorted(ws.inbox.glob("*.xlsx"))
+    with _Prechecks(ws, files) as prechecks:
+        if not prechecks:
+            pytest.skip("no worker processes on this machine")
+        got = [prechecks.get(files[0], sha(files[0]), FORMS)]
+        assert files[-1] in prechecks.stolen  # checked here while the worker was starting
+        got += [prechecks.get(p, sha(p), FORMS) for p in files[1:]]
+    for path, result in zip(files, got):
+        if result is not None:  # None: the caller checks it itself
+            expected = check_file(path, FORMS, path.read_bytes())
+            assert (result.form, result.values, result.problems) == (expected.form, expected.values, expected.problems)
+    assert sum(r is not None for r in got) >= len(files) - 1
 
 
 def test_no_worker_processes_where_they_could_not_start(monkeypatch):

@@ -29,7 +29,8 @@ def test_record_with_values_and_problems(ledger):
 
 def test_a_failed_record_leaves_nothing(ledger):
     with pytest.raises(LedgerError):
-        ledger.record(_rec("a"), [("k1", None, 1), ("k1", None, 2)])  # same key twice: the insert fails
+        # values go in, then a problem without its message fails: nothing of the file stays
+        ledger.record(_rec("a"), [("k1", None, 1)], [ProblemRow("error", "blank", None)])
     assert ledger.files() == []
     assert list(ledger.values([1])) == []
 
@@ -71,8 +72,23 @@ def test_counted_values_by_file_from_value_sets_or_vals(ledger):
     old = ledger.record(_rec("a", unit="乙局"), [("k1", "表!D4", 3), ("k2", "表!D5", "是，\"引号\"")])
     new = ledger.record(_rec("b", unit="甲局"), [("k1", "表!D4", 7), ("k2", "表!D5", None)])
     ledger.record(_rec("c", state="returned", unit="甲局"), [("k1", "表!D4", -1)])
-    # a return recorded before value_sets existed: assembled from vals
+    # a return recorded by an earlier version, one row per value in vals
     ledger.db.execute("DELETE FROM value_sets WHERE file_id = ?", (old,))
+    ledger.db.executemany("INSERT INTO vals (file_id, seq, key, cell, value) VALUES (?, ?, ?, ?, ?)",
+                          [(old, 0, "k1", "表!D4", "3"), (old, 1, "k2", "表!D5", json.dumps("是，\"引号\""))])
     got = {file_id: json.loads(text) for file_id, text in ledger.counted_values_by_file("f", "2020-06")}
     assert got == {old: {"k1": 3, "k2": "是，\"引号\""}, new: {"k1": 7, "k2": None}}
-    assert ledger.cell_of(new, "k1") == "表!D4"
+    assert ledger.cell_of(new, "k1") == "表!D4" and ledger.cell_of(old, "k2") == "表!D5"
+    assert list(ledger.values([new, old])) == [
+        (old, "k1", "表!D4", 3), (old, "k2", "表!D5", "是，\"引号\""), (new, "k1", "表!D4", 7), (new, "k2", "表!D5", None)]
+
+
+def test_a_ledger_of_an_earlier_version_gets_the_cells_column(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE value_sets (file_id INTEGER PRIMARY KEY, json TEXT NOT NULL)")
+    with Ledger(path) as ledger:
+        file_id = ledger.record(_rec("a"), [("k1", "表!D4", 1)])
+        assert list(ledger.values([file_id])) == [(file_id, "k1", "表!D4", 1)]

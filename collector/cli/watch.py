@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from ..watch import watch as watch_inbox
 from ..workspace import open_workspace
 from .output import format_outcome
 from .workspace_option import WorkspaceOption
@@ -20,6 +19,8 @@ def watch(
     workspace: Path | None = WorkspaceOption,
 ) -> None:
     """监视 inbox/：文件一放入（写完后）即处理并写回执，每个文件一行。按 Ctrl-C 停止。"""
+    from ..watch import watch as watch_inbox  # watchdog: only when watching
+
     ws = open_workspace(workspace)
     result = watch_inbox(
         ws, polling=polling, rescan=rescan, settle=settle, period=period,
