@@ -21,6 +21,7 @@ import re
 from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import UnknownForm
 from .forms import Form, Line
@@ -37,8 +38,7 @@ _TRAILING_PUNCT = ";。.,:"
 _STAMP = re.compile(r"[(（](盖章|公章|章|签章)[)）]")
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):  # NamedTuple, not a frozen dataclass: ~100 are made per return, at half the cost
     """The text written in one blank and the cell it is in; both None when its line is missing."""
 
     key: str
@@ -46,8 +46,7 @@ class Found:
     raw: str | None
 
 
-@dataclass(frozen=True)
-class HeaderValue:
+class HeaderValue(NamedTuple):
     value: str | None
     cell: str | None
 
@@ -149,8 +148,7 @@ def _matcher(form: Form) -> _FormMatcher:
 # reading
 
 
-@dataclass(frozen=True)
-class _Cell:
+class _Cell(NamedTuple):
     row: int
     col: int
     text: str  # normalized
