@@ -39,76 +39,68 @@ class TableRows:
     foot: Sequence[str] = ()
 
 
-def _text_cell(ref: str, value: Any) -> str:
-    text = escape(clean_text(str(value)))
+def _text_body(text: str) -> str:
+    """A text cell after its reference: an inline string (never a formula)."""
+    text = escape(clean_text(text))
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
-#: stands for the row number inside a cell reference until the row's place is known
-_ROW = "\x00"
-
-
-def _cell_xml(letter: str, value: Any) -> str:
-    """One cell, its row number left as ``_ROW``; "" for an empty cell."""
+def _cell_body(value: Any) -> str:
+    """One cell after its reference (``<c r="B7"`` + this); "" for an empty cell."""
     kind = type(value)
     if kind is int:
-        return f'<c r="{letter}{_ROW}"><v>{value}</v></c>'
+        return f"><v>{value}</v></c>"
     if kind is float:
         if value != value:  # NaN is no number to print
             return ""
-        return f'<c r="{letter}{_ROW}"><v>{int(value) if value.is_integer() else value!r}</v></c>'
+        return f"><v>{int(value) if value.is_integer() else value!r}</v></c>"
     if value is None or value == "":
         return ""
     if kind is bool:
-        return _text_cell(f"{letter}{_ROW}", "是" if value else "否")
+        return _text_body("是" if value else "否")
     if isinstance(value, (int, float)):  # numpy numbers
-        return _cell_xml(letter, value.item() if hasattr(value, "item") else float(value))
-    return _text_cell(f"{letter}{_ROW}", value)
+        return _cell_body(value.item() if hasattr(value, "item") else float(value))
+    return _text_body(str(value))
 
 
-def _column_xml(letter: str, values: Sequence[Any]) -> list[str]:
-    """The cells of one column. A column of whole numbers (the counts) takes a fast path: this runs
-    for every cell, close to a million times for 10,000 units."""
-    if all(type(v) is int for v in values):
-        return [f'<c r="{letter}{_ROW}"><v>{v}</v></c>' for v in values]
-    # the same few words recur down a column (是/否, regions, the forms of a launch): render each once
-    rendered: dict[Any, str] = {}
+def _column_xml(letter: str, values: Sequence[Any], numbers: Sequence[str]) -> list[str]:
+    """The cells of one column, ``numbers`` its row numbers. This runs for every cell, close to a
+    million times for 10,000 units: whole numbers (the counts) take a fast path, and the same few
+    words recurring down a column (是/否, regions, the forms of a launch) are rendered once."""
+    if set(map(type, values)) == {int}:
+        return [f'<c r="{letter}{n}"><v>{v}</v></c>' for n, v in zip(numbers, values)]
+    bodies: dict[Any, str] = {}
     cells = []
-    for v in values:
+    for n, v in zip(numbers, values):
         try:
-            cell = rendered[v]
+            body = bodies[v]
         except KeyError:
-            cell = rendered[v] = _cell_xml(letter, v)
+            body = bodies[v] = _cell_body(v)
         except TypeError:  # unhashable: rendered as it comes
-            cell = _cell_xml(letter, v)
-        cells.append(cell)
+            body = _cell_body(v)
+        cells.append(f'<c r="{letter}{n}"{body}' if body else "")
     return cells
 
 
-def _rows_xml(table: TableRows, first_row: int) -> tuple[str, int, int, int]:
+def _rows_xml(table: TableRows, first_row: int) -> tuple[list[str], int, int, int]:
     """The <row> elements, the last data row, the last row (with the foot) and the widest row.
 
-    Rendered column by column (each column's type is known once), then joined row by row, the row
-    number filled in with one replace per row.
+    Rendered column by column (each column's type is known once), then joined row by row.
     """
-    rows = [list(r) for r in table.rows]
-    widest = max((len(r) for r in rows), default=0)
-    columns = list(zip_longest(*rows)) if rows else []
-    rendered = [_column_xml(column_letter(i), column) for i, column in enumerate(columns)]
-    parts: list[str] = []
-    row_no = first_row - 1
-    for cells in zip(*rendered):
-        row_no += 1
-        number = str(row_no)
-        parts.append(f'<row r="{number}">' + "".join(cells).replace(_ROW, number) + "</row>")
-    data_last = row_no
+    columns = list(zip_longest(*table.rows))
+    height = len(columns[0]) if columns else 0
+    numbers = [str(n) for n in range(first_row, first_row + height)]
+    rendered = [_column_xml(column_letter(i), column, numbers) for i, column in enumerate(columns)]
+    starts = [f'<row r="{n}">' for n in numbers]
+    parts = list(map("".join, zip(starts, *rendered, ["</row>"] * height)))
+    data_last = row_no = first_row + height - 1
     if table.foot:
         row_no += 1
         for line in table.foot:
             row_no += 1
-            parts.append(f'<row r="{row_no}">{_text_cell(f"A{row_no}", line)}</row>')
-    return "".join(parts), data_last, row_no, widest
+            parts.append(f'<row r="{row_no}"><c r="A{row_no}"{_text_body(line)}</row>')
+    return parts, data_last, row_no, len(columns)
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -125,22 +117,26 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _splice(xml: str, table: TableRows) -> str:
-    """Put the rows after the heading row openpyxl wrote, and fix the sheet's extent."""
+    """Put the rows after the heading row openpyxl wrote, and fix the sheet's extent.
+
+    The extent is fixed in the XML before and after the rows: the rows are most of the sheet."""
     heading_rows = max((int(n) for n in re.findall(r'<row r="(\d+)"', xml)), default=0)
     rows, data_last, last_row, widest = _rows_xml(table, heading_rows + 1)
     if "<sheetData/>" in xml:
-        xml = xml.replace("<sheetData/>", f"<sheetData>{rows}</sheetData>", 1)
+        head, tail = xml.split("<sheetData/>", 1)
+        head, tail = head + "<sheetData>", "</sheetData>" + tail
     else:
-        xml = xml.replace("</sheetData>", rows + "</sheetData>", 1)
+        head, tail = xml.split("</sheetData>", 1)
+        tail = "</sheetData>" + tail
     last_col = column_letter(max(widest, 1) - 1)
-    xml = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="A1:{last_col}{max(last_row, 1)}"', xml, count=1)
-    xml = re.sub(
+    head = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="A1:{last_col}{max(last_row, 1)}"', head, count=1)
+    tail = re.sub(
         r'<autoFilter ref="([A-Z]+)(\d+):([A-Z]+)\d+"',
         lambda m: f'<autoFilter ref="{m.group(1)}{m.group(2)}:{m.group(3)}{max(data_last, int(m.group(2)))}"',
-        xml,
+        tail,
         count=1,
     )
-    return xml
+    return "".join([head, *rows, tail])
 
 
 def stream_rows(path: Path, tables: Sequence[TableRows]) -> None:
