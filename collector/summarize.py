@@ -21,12 +21,12 @@ import pandas as pd
 from .check import LEVEL_NAMES
 from .errors import ReportError, WorkspaceError
 from .forms import Form, load_forms
-from .ledger import Ledger
-from .outliers import find_suspects
+from .ledger import FileRecord, Ledger
+from .outliers import Suspect, find_suspects
 from .report import IssueRow, ReportInput, StatusRow, write_report
 from .rollup import FILE_COLUMNS, LONG_COLUMNS, NO_REGION, rollup_wide
 from .roster import load_roster
-from .status import status_report
+from .status import PeriodFiles, read_period, status_report
 from .workspace import Workspace, check_period, safe_file_name, staged_file
 
 
@@ -89,10 +89,12 @@ def long_table(ledger: Ledger, form: Form, period: str, regions: dict[str, str])
 
 
 def counted_tables(
-    ledger: Ledger, form: Form, period: str, regions: dict[str, str]
+    ledger: Ledger, form: Form, period: str, regions: dict[str, str], counted_files: list[FileRecord]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The counted returns one row each: their files (``rollup.FILE_COLUMNS``) and values (a column per key)."""
-    counted = {f.id: f for f in ledger.counted(form.id, period)}
+    """The counted returns one row each: their files (``rollup.FILE_COLUMNS``) and values (a column per key).
+
+    ``counted_files``: the counted returns (``Ledger.counted``), already read."""
+    counted = {f.id: f for f in counted_files}
     by_file = ledger.counted_values_by_file(form.id, period)
     ids = [file_id for file_id, _ in by_file]
     index = pd.Index(ids, name="file_id")
@@ -113,21 +115,20 @@ def counted_tables(
     return files, wide
 
 
-def _issues(ledger: Ledger, form: Form, period: str, counted_ids: set[int], suspects) -> list[IssueRow]:  # type: ignore[no-untyped-def]
+def _issues(period_files: PeriodFiles, counted_ids: set[int], suspects: list[Suspect]) -> list[IssueRow]:
     """Problems of the counted returns, of returns still waiting for a correction, and 存疑 figures."""
-    files = ledger.files(form=form.id, period=period)
+    files = period_files.files
     newest_counted = {f.unit: f.id for f in files if f.id in counted_ids}
     shown = [
         f for f in files
         if f.id in counted_ids
-        or (f.state in ("returned", "held") and f.id > newest_counted.get(f.unit, 0))
+        or (f.state in ("returned", "held") and (f.id or 0) > newest_counted.get(f.unit, 0))
     ]
-    by_id = {f.id: f for f in shown}
     rows: list[IssueRow] = []
-    for file_id, p in ledger.problems(list(by_id)):
-        f = by_id[file_id]
-        rows.append(IssueRow(LEVEL_NAMES.get(p.level, p.level), f.unit or f.unit_written or "", f.name, p.cell,
-                             p.label, p.written, p.message))
+    for f in shown:
+        for p in period_files.problems.get(f.id or 0, []):
+            rows.append(IssueRow(LEVEL_NAMES.get(p.level, p.level), f.unit or f.unit_written or "", f.name, p.cell,
+                                 p.label, p.written, p.message))
     for f in shown:
         if f.state == "held":
             rows.append(IssueRow("待确认", f.unit_written or "", f.name, None, None, None, f.reason))
@@ -143,12 +144,14 @@ def summarize(workspace: Workspace, period: str, *, made_on: date | None = None)
     roster = load_roster(workspace)
     regions = {u.name: u.region for u in roster.units}
     region_order = list(dict.fromkeys(u.region for u in roster.units))
-    status = status_report(workspace, period, roster=roster)
     with Ledger(workspace.ledger_path) as ledger:
-        files, wide = counted_tables(ledger, form, period, regions)
+        # read once for both the state of every unit and the report's tables
+        period_files = read_period(ledger, form.id, period)
+        status = status_report(workspace, period, roster=roster, period_files=period_files)
+        files, wide = counted_tables(ledger, form, period, regions, period_files.counted)
         rolled = rollup_wide(form, files, wide, region_order)
         suspects = [replace(s, cell=ledger.cell_of(s.file_id, s.key)) for s in find_suspects(form, rolled.detail)]
-        issues = _issues(ledger, form, period, set(rolled.detail.index), suspects)
+    issues = _issues(period_files, set(rolled.detail.index), suspects)
     statuses = [
         StatusRow(s.region, s.unit, s.state, s.on_time, s.arrived_at, s.versions, s.problems, s.file,
                   s.correction_pending)
