@@ -295,15 +295,17 @@ class Ledger:
         A held return settled later keeps its first arrival, so it does not displace a newer one."""
         return self._records(f"id IN ({_COUNTED_IDS})", (form, period))
 
-    def counted_values_by_file(self, form: str, period: str) -> list[tuple[int, str]]:
-        """(file_id, its values as one JSON object {key: value}) of every counted return, in one query.
+    def counted_values_by_file(self, form: str, period: str) -> list[tuple[int, bytes]]:
+        """(file_id, its values as one JSON object {key: value}, UTF-8) of every counted return, in one query.
 
         For the consolidated report of thousands of returns: one object per return (``value_sets``,
-        or assembled from ``vals`` by SQLite for a return recorded without one)."""
+        or assembled from ``vals`` by SQLite for a return recorded without one), as bytes: what a
+        JSON parser takes, without decoding megabytes into str and encoding them again."""
         return [
             (r[0], r[1]) for r in self._query(
                 # driven by files in id order: sorting the selected rows would sort megabytes of JSON
-                "SELECT f.id, COALESCE(s.json, (SELECT json_group_object(key, json(value)) FROM vals WHERE file_id = f.id))"
+                "SELECT f.id, CAST(COALESCE(s.json, (SELECT json_group_object(key, json(value)) FROM vals"
+                " WHERE file_id = f.id)) AS BLOB)"
                 f" FROM files AS f LEFT JOIN value_sets AS s ON s.file_id = f.id WHERE f.id IN ({_COUNTED_IDS}) ORDER BY f.id",
                 (form, period),
             )

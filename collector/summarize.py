@@ -120,7 +120,7 @@ def counted_tables(
 _ARROW_TYPES = {"count": pa.int64(), "percent": pa.float64(), "yesno": pa.string(), "text": pa.string()}
 
 
-def _value_table(form: Form, value_sets: list[str], index: pd.Index) -> pd.DataFrame:
+def _value_table(form: Form, value_sets: list[bytes], index: pd.Index) -> pd.DataFrame:
     """A column per blank from the returns' value sets (JSON objects), a row per return.
 
     pyarrow reads 10,000 value sets in about half the time Python's json and pandas take, and gives
@@ -130,7 +130,7 @@ def _value_table(form: Form, value_sets: list[str], index: pd.Index) -> pd.DataF
     schema = pa.schema([(ref.key, _ARROW_TYPES[ref.kind]) for ref in form.blank_refs])
     options = pyarrow.json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     try:
-        table = pyarrow.json.read_json(io.BytesIO("\n".join(value_sets).encode()), parse_options=options)
+        table = pyarrow.json.read_json(io.BytesIO(b"\n".join(value_sets)), parse_options=options)
     except pa.ArrowInvalid:  # also for no value sets at all
         keys = [ref.key for ref in form.blank_refs]
         return pd.DataFrame.from_records([json.loads(text) for text in value_sets], columns=keys, index=index)
