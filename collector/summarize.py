@@ -91,49 +91,44 @@ def long_table(ledger: Ledger, form: Form, period: str, regions: dict[str, str])
     return files.merge(values, on="file_id")[LONG_COLUMNS]
 
 
-def counted_tables(
-    ledger: Ledger, form: Form, period: str, regions: dict[str, str], counted_files: list[FileRecord]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The counted returns one row each: their files (``rollup.FILE_COLUMNS``) and values (a column per key).
-
-    ``counted_files``: the counted returns (``Ledger.counted``), already read."""
-    counted = {f.id: f for f in counted_files}
-    by_file = ledger.counted_values_by_file(form.id, period)
-    ids = [file_id for file_id, _ in by_file]
-    index = pd.Index(ids, name="file_id")
+def file_table(counted: list[FileRecord], regions: dict[str, str]) -> pd.DataFrame:
+    """The counted returns (``Ledger.counted``) one row each, indexed by file id (``rollup.FILE_COLUMNS``)."""
+    index = pd.Index([f.id for f in counted], name="file_id")
 
     def text_column(values: list[Any]) -> pd.Series:
         # plain Python strings: converting 10,000s of them to Arrow costs more than the rest
         return pd.Series(values, dtype=object, index=index)
 
-    files = pd.DataFrame({
-        "unit": text_column([counted[i].unit for i in ids]),
-        "region": text_column([regions.get(counted[i].unit or "", NO_REGION) for i in ids]),
-        "file": text_column([counted[i].name for i in ids]),
-        "version": pd.Series([counted[i].version for i in ids], index=index),
-        "arrived_at": text_column([counted[i].arrived_at for i in ids]),
+    return pd.DataFrame({
+        "unit": text_column([f.unit for f in counted]),
+        "region": text_column([regions.get(f.unit or "", NO_REGION) for f in counted]),
+        "file": text_column([f.name for f in counted]),
+        "version": pd.Series([f.version for f in counted], index=index),
+        "arrived_at": text_column([f.arrived_at for f in counted]),
     }, columns=FILE_COLUMNS)
-    return files, _value_table(form, [text for _, text in by_file], index)
 
 
 #: the Arrow type of a blank's value in a value set (``forms.Kind``)
 _ARROW_TYPES = {"count": pa.int64(), "percent": pa.float64(), "yesno": pa.string(), "text": pa.string()}
 
 
-def _value_table(form: Form, value_sets: list[bytes], index: pd.Index) -> pd.DataFrame:
-    """A column per blank from the returns' value sets (JSON objects), a row per return.
+def value_table(form: Form, value_sets: list[tuple[int, bytes]]) -> pd.DataFrame:
+    """A column per blank, a row per return indexed by file id, from the returns' value sets
+    (``Ledger.counted_values_by_file``: JSON objects).
 
-    pyarrow reads 10,000 value sets in about half the time Python's json and pandas take, and gives
-    the same columns (whole numbers as int64, as float64 beside a missing value; texts as str). A
-    value of another type than its blank's (a text or a decimal where a count belongs) it refuses:
-    then Python's json reads them, taking what comes."""
+    pyarrow reads 10,000 value sets in about half the time Python's json and pandas take, into the
+    same columns: whole numbers as int64, as float64 beside a missing value; texts as str; percents
+    as float64. A value of another type than its blank's (a text or a decimal where a count belongs)
+    it refuses: then Python's json reads them, taking what comes. The counted files and their value
+    sets are matched by file id (``rollup_wide``)."""
+    index = pd.Index([file_id for file_id, _ in value_sets], name="file_id")
     schema = pa.schema([(ref.key, _ARROW_TYPES[ref.kind]) for ref in form.blank_refs])
     options = pyarrow.json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     try:
-        table = pyarrow.json.read_json(io.BytesIO(b"\n".join(value_sets)), parse_options=options)
+        table = pyarrow.json.read_json(io.BytesIO(b"\n".join(text for _, text in value_sets)), parse_options=options)
     except pa.ArrowInvalid:  # also for no value sets at all
         keys = [ref.key for ref in form.blank_refs]
-        return pd.DataFrame.from_records([json.loads(text) for text in value_sets], columns=keys, index=index)
+        return pd.DataFrame.from_records([json.loads(text) for _, text in value_sets], columns=keys, index=index)
     return table.to_pandas().set_axis(index)
 
 
@@ -170,7 +165,8 @@ def summarize(workspace: Workspace, period: str, *, made_on: date | None = None)
         # read once for both the state of every unit and the report's tables
         period_files = read_period(ledger, form.id, period)
         status = status_report(workspace, period, roster=roster, period_files=period_files)
-        files, wide = counted_tables(ledger, form, period, regions, period_files.counted)
+        files = file_table(period_files.counted, regions)
+        wide = value_table(form, ledger.counted_values_by_file(form.id, period))
         rolled = rollup_wide(form, files, wide, region_order)
         suspects = [replace(s, cell=ledger.cell_of(s.file_id, s.key)) for s in find_suspects(form, rolled.detail)]
     issues = _issues(period_files, set(rolled.detail.index), suspects)
