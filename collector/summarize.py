@@ -9,9 +9,12 @@ the result says so.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -153,8 +156,27 @@ def _issues(period_files: PeriodFiles, counted_ids: set[int], suspects: list[Sus
     return rows
 
 
+@contextmanager
+def _no_garbage_collection() -> Iterator[None]:
+    """No garbage collection while the report is made (as ``timeit`` does): for 10,000 returns it
+    makes a million cells and rows, none of them garbage, and the collector would walk them and
+    everything imported (pandas …) again and again: 0.2–0.3 s of a 2 s run. Collection resumes after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def summarize(workspace: Workspace, period: str, *, made_on: date | None = None) -> SummaryResult:
     """Write the consolidated report of ``period`` into ``outbox/`` and say where it went."""
+    with _no_garbage_collection():
+        return _summarize(workspace, period, made_on)
+
+
+def _summarize(workspace: Workspace, period: str, made_on: date | None) -> SummaryResult:
     check_period(period)
     config = workspace.config()
     form = configured_form(workspace)
