@@ -33,7 +33,7 @@ from .forms import Activity, Form, quoted
 from .rollup import Rollup, Total, tally_text
 from .safe_cells import set_text, set_value
 from .seed_sheet import fill_line, format_number, write_seed_sheet
-from .xlsx_tables import TableRows, stream_rows
+from .xlsx_tables import TableColumns, TableRows, stream_rows
 
 _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -295,7 +295,7 @@ def _table_sheet(wb: Workbook, name: str, heads: Sequence[str], widths: Sequence
     return ws
 
 
-def _detail_rows(data: ReportInput) -> list[tuple[Any, ...]]:
+def _detail_columns(data: ReportInput) -> list[list[Any]]:
     detail = data.rollup.detail
     columns: list[list[Any]] = [detail[c].to_numpy(dtype=object).tolist() for c in ["region", "unit", "file", "version", "arrived_at"]]
     for ref in data.form.blank_refs:
@@ -308,7 +308,7 @@ def _detail_rows(data: ReportInput) -> list[tuple[Any, ...]]:
             values = column.to_numpy(dtype=object, copy=True)  # to be written to
         values[missing] = None
         columns.append(values.tolist())
-    return list(zip(*columns))
+    return columns
 
 
 def _status_rows(data: ReportInput):  # type: ignore[no-untyped-def]
@@ -360,7 +360,7 @@ def write_report(path: Path, data: ReportInput) -> None:
     wb.custom_doc_props.append(StringProperty(name="collector.period", value=data.period))
     wb.save(path)
     stream_rows(path, [
-        TableRows("明细", _detail_rows(data)),
+        TableColumns("明细", _detail_columns(data)),
         TableRows("报送情况", _status_rows(data), [data.status_line] if data.status_line else []),
         TableRows("校验问题", _issue_rows(data)),
     ])

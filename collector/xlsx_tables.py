@@ -39,6 +39,24 @@ class TableRows:
     rows: Iterable[Sequence[Any]]
     foot: Sequence[str] = ()
 
+    def by_column(self) -> list[Sequence[Any]]:
+        return list(zip_longest(*self.rows))
+
+
+@dataclass
+class TableColumns:
+    """A table given column by column, as a DataFrame holds it (no turning it into rows and back)."""
+
+    sheet: str
+    columns: list[Sequence[Any]]  # of equal length
+    foot: Sequence[str] = ()
+
+    def by_column(self) -> list[Sequence[Any]]:
+        return self.columns
+
+
+Table = TableRows | TableColumns
+
 
 def _text_body(text: str) -> str:
     """A text cell after its reference: an inline string (never a formula)."""
@@ -65,30 +83,32 @@ def _cell_body(value: Any) -> str:
     return _text_body(str(value))
 
 
+class _Bodies(dict[Any, str]):
+    """Cells after their reference, by value: the same few words recur down a column (是/否,
+    regions, the forms of a launch) and are rendered once."""
+
+    def __missing__(self, value: Any) -> str:
+        body = self[value] = _cell_body(value)
+        return body
+
+
 def _column_xml(letter: str, values: Sequence[Any], numbers: Sequence[str]) -> list[str]:
-    """The cells of a column, ``numbers`` its row numbers; the same few words recurring down a column
-    (是/否, regions, the forms of a launch) are rendered once."""
-    bodies: dict[Any, str] = {}
-    cells = []
-    for n, v in zip(numbers, values):
-        try:
-            body = bodies[v]
-        except KeyError:
-            body = bodies[v] = _cell_body(v)
-        except TypeError:  # unhashable: rendered as it comes
-            body = _cell_body(v)
-        cells.append(f'<c r="{letter}{n}"{body}' if body else "")
-    return cells
+    """The cells of a column, ``numbers`` its row numbers."""
+    try:
+        bodies = list(map(_Bodies().__getitem__, values))
+    except TypeError:  # an unhashable value: each rendered as it comes
+        bodies = list(map(_cell_body, values))
+    return [f'<c r="{letter}{n}"{body}' if body else "" for n, body in zip(numbers, bodies)]
 
 
-def _rows_xml(table: TableRows, first_row: int) -> tuple[list[str], int, int, int]:
+def _rows_xml(table: Table, first_row: int) -> tuple[list[str], int, int, int]:
     """The <row> elements, the last data row, the last row (with the foot) and the widest row.
 
     This runs for close to a million cells for 10,000 units. A column of whole numbers only (the
     counts) goes into a row template, filled with one ``str.format`` per row; any other column is
     rendered cell by cell first.
     """
-    columns = list(zip_longest(*table.rows))
+    columns = table.by_column()
     height = len(columns[0]) if columns else 0
     numbers = [str(n) for n in range(first_row, first_row + height)]
     template = ['<row r="{0}">']  # {0}: the row number; {i + 1}: column i's number or rendered cell
@@ -109,7 +129,7 @@ def _rows_xml(table: TableRows, first_row: int) -> tuple[list[str], int, int, in
         for line in table.foot:
             row_no += 1
             parts.append(f'<row r="{row_no}"><c r="A{row_no}"{_text_body(line)}</row>')
-    return parts, data_last, row_no, len(columns)
+    return parts, data_last, row_no, len(columns) if height else 0  # no rows: no width
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -125,7 +145,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _splice(xml: str, table: TableRows) -> str:
+def _splice(xml: str, table: Table) -> str:
     """Put the rows after the heading row openpyxl wrote, and fix the sheet's extent.
 
     The extent is fixed in the XML before and after the rows: the rows are most of the sheet."""
@@ -148,7 +168,7 @@ def _splice(xml: str, table: TableRows) -> str:
     return "".join([head, *rows, tail])
 
 
-def stream_rows(path: Path, tables: Sequence[TableRows]) -> None:
+def stream_rows(path: Path, tables: Sequence[Table]) -> None:
     """Rewrite the saved workbook at ``path`` with ``tables`` streamed into their sheets."""
     wanted = {t.sheet: t for t in tables}
     with staged_file(path.parent, ".xlsx") as tmp:
