@@ -170,7 +170,8 @@ def read_period(ledger: Ledger, form: str, period: str) -> PeriodFiles:
     for file_id, problem in ledger.problems([f.id for f in files if f.id is not None]):
         problems.setdefault(file_id, []).append(problem)
     pending = {f.id for f in ledger.held_unsettled() if f.id is not None}
-    return PeriodFiles(files, ledger.counted(form, period), problems, pending)
+    counted = ledger.counted_ids(form, period)  # every counted return is among the files
+    return PeriodFiles(files, [f for f in files if f.id in counted], problems, pending)
 
 
 def status_report(

@@ -76,3 +76,10 @@ def test_counted_values_by_file_from_value_sets_or_vals(ledger):
     got = {file_id: json.loads(text) for file_id, text in ledger.counted_values_by_file("f", "2020-06")}
     assert got == {old: {"k1": 3, "k2": "是，\"引号\""}, new: {"k1": 7, "k2": None}}
     assert ledger.cell_of(new, "k1") == "表!D4"
+
+
+def test_counted_ids_are_those_of_the_counted_returns(ledger):
+    for i, (unit, arrived) in enumerate([("甲", "2020-06-01"), ("甲", "2020-06-03"), ("乙", "2020-06-02")]):
+        ledger.record(FileRecord(None, f"{i}.xlsx", f"{i:064x}", 1, arrived, "accepted", "inbox/x.xlsx", form="f",
+                                 unit=unit, period="2020-06"))
+    assert ledger.counted_ids("f", "2020-06") == {r.id for r in ledger.counted("f", "2020-06")} == {2, 3}
