@@ -172,7 +172,7 @@ def rollup_wide(
     ]
     by_activity["reported"] = [totals[k].reported for k in by_activity["key"]]
     detail = files.join(wide)
-    detail[count_keys] = detail[count_keys].apply(pd.to_numeric, errors="coerce")
+    detail[count_keys] = numeric[count_keys]  # converted once, above
     detail = detail.sort_values(["region", "unit"], key=_region_sort_key(region_order))
     return Rollup(form, totals, by_region, by_activity.reset_index(drop=True), detail, list(detail["unit"]))
 
