@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .forms import load_forms
+from .forms import Form, load_forms
 from .ledger import FileRecord, Ledger, ProblemRow
 from .roster import NO_REGION, Roster, load_roster
 from .workspace import Workspace, check_period, period_for_date
@@ -122,12 +122,13 @@ class StatusReport:
         }
 
 
-def deadline_for(workspace: Workspace, period: str) -> date | None:
-    """The configured deadline of a period (collector.toml, else the form file)."""
+def deadline_for(workspace: Workspace, period: str, form: Form | None = None) -> date | None:
+    """The configured deadline of a period (collector.toml, else the form file; ``form``: the
+    configured form, already loaded)."""
     config = workspace.config()
     if period in config.deadlines:
         return config.deadlines[period]
-    form = load_forms(workspace.schemas).get(config.form)
+    form = form or load_forms(workspace.schemas).get(config.form)
     return form.deadlines.get(period) if form else None
 
 
@@ -188,7 +189,7 @@ def status_report(
     roster = roster or load_roster(workspace)
     forms = load_forms(workspace.schemas)
     form = forms.get(config.form)
-    deadline = deadline_for(workspace, period)
+    deadline = deadline_for(workspace, period, form)
     report = StatusReport(config.form, form.title if form else config.form, period, deadline, today=today or date.today())
     if period_files is None:
         period_files = PeriodFiles()
