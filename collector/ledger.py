@@ -120,7 +120,14 @@ class ProblemRow:
     written: str | None = None
 
 
+#: the ids of the returns that count for (form, period): each unit's newest accepted one, by arrival
+#: (``arrived_at``, then id)
+_COUNTED_IDS = (
+    "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY arrived_at DESC, id DESC)"
+    " AS newest FROM files WHERE state='accepted' AND form=? AND period=?) WHERE newest = 1"
+)
 _COLUMNS = [f.name for f in fields(FileRecord)]
+_SELECT_COLUMNS = ", ".join(_COLUMNS)
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -248,8 +255,9 @@ class Ledger:
         ))
 
     def _records(self, where: str = "1", params: tuple[Any, ...] = ()) -> list[FileRecord]:
-        rows = self._query(f"SELECT * FROM files WHERE {where} ORDER BY id", params)
-        return [FileRecord(**dict(r)) for r in rows]
+        # the columns in the record's order: a record per row without a dict per row
+        rows = self._query(f"SELECT {_SELECT_COLUMNS} FROM files WHERE {where} ORDER BY id", params)
+        return [FileRecord(*r) for r in rows]
 
     def get(self, file_id: int) -> FileRecord | None:
         found = self._records("id = ?", (file_id,))
@@ -277,23 +285,24 @@ class Ledger:
         """The return that counts for each unit: its newest accepted one, by arrival (``arrived_at``, then id).
 
         A held return settled later keeps its first arrival, so it does not displace a newer one."""
-        return self._records(
-            "id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY arrived_at DESC, id DESC)"
-            " AS newest FROM files WHERE state='accepted' AND form=? AND period=?) WHERE newest = 1)",
-            (form, period),
-        )
+        return self._records(f"id IN ({_COUNTED_IDS})", (form, period))
 
-    def counted_values_by_file(self, form: str, period: str) -> list[tuple[int, str]]:
-        """(file_id, its values as one JSON object {key: value}) of every counted return, in one query.
+    def counted_ids(self, form: str, period: str) -> set[int]:
+        """The ids of the returns ``counted`` gives, for a caller that has their records already."""
+        return {r[0] for r in self._query(_COUNTED_IDS, (form, period))}
+
+    def counted_values_by_file(self, form: str, period: str) -> list[tuple[int, bytes]]:
+        """(file_id, its values as one JSON object {key: value}, UTF-8) of every counted return, in one query.
 
         For the consolidated report of thousands of returns: one object per return (``value_sets``,
-        or assembled from ``vals`` by SQLite for a return recorded without one)."""
+        or assembled from ``vals`` by SQLite for a return recorded without one), as bytes: what a
+        JSON parser takes, without decoding megabytes into str and encoding them again."""
         return [
             (r[0], r[1]) for r in self._query(
-                "SELECT c.id, COALESCE(s.json, (SELECT json_group_object(key, json(value)) FROM vals WHERE file_id = c.id))"
-                " FROM (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY arrived_at DESC, id DESC)"
-                " AS newest FROM files WHERE state='accepted' AND form=? AND period=?) WHERE newest = 1) AS c"
-                " LEFT JOIN value_sets AS s ON s.file_id = c.id ORDER BY c.id",
+                # driven by files in id order: sorting the selected rows would sort megabytes of JSON
+                "SELECT f.id, CAST(COALESCE(s.json, (SELECT json_group_object(key, json(value)) FROM vals"
+                " WHERE file_id = f.id)) AS BLOB)"
+                f" FROM files AS f LEFT JOIN value_sets AS s ON s.file_id = f.id WHERE f.id IN ({_COUNTED_IDS}) ORDER BY f.id",
                 (form, period),
             )
         ]

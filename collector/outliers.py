@@ -92,14 +92,14 @@ def find_suspects(form: Form, detail: pd.DataFrame, cells: dict[tuple[str, str],
         if not len(candidates):
             continue
         medians = _medians_without(np.sort(nonzero), values[candidates])
-        for i, median in zip(candidates, medians):
+        far = (medians > 0) & (values[candidates] > RATIO * medians)  # at once: thousands are above FLOOR
+        for i, median in zip(candidates[far], medians[far]):
             value = values[i]
-            if median > 0 and value > RATIO * median:
-                suspects.append(Suspect(
-                    units[i], files[i], cells.get((files[i], ref.key)), ref.key, labels[ref.key], int(value),
-                    f"存疑：{quoted(labels[ref.key])}填报{_fmt(value)}，是其他单位中位数（{_fmt(median)}）的"
-                    f"{value / median:.0f}倍，请电话核实是否多填了位数或填成了其他指标。", ids[i],
-                ))
+            suspects.append(Suspect(
+                units[i], files[i], cells.get((files[i], ref.key)), ref.key, labels[ref.key], int(value),
+                f"存疑：{quoted(labels[ref.key])}填报{_fmt(value)}，是其他单位中位数（{_fmt(median)}）的"
+                f"{value / median:.0f}倍，请电话核实是否多填了位数或填成了其他指标。", ids[i],
+            ))
     for sessions, people in related_pairs(form):
         if sessions not in detail or people not in detail:
             continue

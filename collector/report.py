@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.packaging.custom import StringProperty
@@ -32,7 +33,7 @@ from .forms import Activity, Form, quoted
 from .rollup import Rollup, Total, tally_text
 from .safe_cells import set_text, set_value
 from .seed_sheet import fill_line, format_number, write_seed_sheet
-from .xlsx_tables import TableRows, stream_rows
+from .xlsx_tables import TableColumns, TableRows, stream_rows
 
 _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -294,27 +295,29 @@ def _table_sheet(wb: Workbook, name: str, heads: Sequence[str], widths: Sequence
     return ws
 
 
-def _detail_rows(data: ReportInput) -> list[tuple[Any, ...]]:
+def _detail_columns(data: ReportInput) -> list[list[Any]]:
     detail = data.rollup.detail
     columns: list[list[Any]] = [detail[c].to_numpy(dtype=object).tolist() for c in ["region", "unit", "file", "version", "arrived_at"]]
     for ref in data.form.blank_refs:
-        values = detail[ref.key].to_numpy(dtype=object).tolist()
+        column = detail[ref.key]
+        missing = column.isna().to_numpy()
         if ref.kind == "count":
             # whole numbers as ints (pandas holds them as floats beside NaN)
-            values = [None if v is None or v != v else int(v) for v in values]
+            values = column.fillna(0).to_numpy().astype(np.int64).astype(object)
         else:
-            values = [None if isinstance(v, float) and v != v else v for v in values]
-        columns.append(values)
-    return list(zip(*columns))
+            values = column.to_numpy(dtype=object, copy=True)  # to be written to
+        values[missing] = None
+        columns.append(values.tolist())
+    return columns
 
 
 def _status_rows(data: ReportInput):  # type: ignore[no-untyped-def]
     # grouped by region, as `collect status` shows them
-    regions = list(dict.fromkeys(s.region for s in data.statuses))
-    for region in regions:
-        for s in data.statuses:
-            if s.region != region:
-                continue
+    by_region: dict[str, list[StatusRow]] = {}
+    for s in data.statuses:
+        by_region.setdefault(s.region, []).append(s)
+    for statuses in by_region.values():
+        for s in statuses:
             timing = "" if s.on_time is None else ("按时" if s.on_time else "逾期")
             state = s.state + ("（更正表已退回，待重报）" if s.correction_pending else "")
             arrived = s.arrived_at[:16].replace("T", " ") if s.arrived_at else None
@@ -357,7 +360,7 @@ def write_report(path: Path, data: ReportInput) -> None:
     wb.custom_doc_props.append(StringProperty(name="collector.period", value=data.period))
     wb.save(path)
     stream_rows(path, [
-        TableRows("明细", _detail_rows(data)),
+        TableColumns("明细", _detail_columns(data)),
         TableRows("报送情况", _status_rows(data), [data.status_line] if data.status_line else []),
         TableRows("校验问题", _issue_rows(data)),
     ])

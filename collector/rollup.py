@@ -152,25 +152,27 @@ def rollup_wide(
             high=float(column.max()) if len(column) else None,
             reported=int(len(column)),
         )
+    # each unit's answers to a free-text blank, split once for the totals and the regions
+    split = {key: [_split_answers(text) for text in wide[key].tolist()] for key in keys if kinds[key] == "text"}
     for key in keys:
         if kinds[key] == "yesno":
             yes, no, unanswered = _tally(wide[key])
             totals[key] = Total(key, "yesno", yes=yes, no=no, unanswered=unanswered, reported=yes + no)
         elif kinds[key] == "text":
             answers: Counter[str] = Counter()
-            for text in wide[key]:
-                answers.update(set(_split_answers(text)))
+            for listed in split[key]:
+                answers.update(set(listed))
             ranked = tuple(sorted(answers.items(), key=lambda item: (-item[1], item[0])))
             totals[key] = Total(key, "text", answers=ranked, reported=int(wide[key].notna().sum()))
 
-    by_region = _by_region(files, wide, counts, numeric, kinds, keys, region_order)
+    by_region = _by_region(files, wide, counts, numeric, split, kinds, keys, region_order)
     by_activity = blanks[blanks["kind"].isin(["count", "percent"])].copy()
     by_activity["total"] = [
         totals[k].sum if totals[k].kind == "count" else totals[k].mean for k in by_activity["key"]
     ]
     by_activity["reported"] = [totals[k].reported for k in by_activity["key"]]
     detail = files.join(wide)
-    detail[count_keys] = detail[count_keys].apply(pd.to_numeric, errors="coerce")
+    detail[count_keys] = numeric[count_keys]  # converted once, above
     detail = detail.sort_values(["region", "unit"], key=_region_sort_key(region_order))
     return Rollup(form, totals, by_region, by_activity.reset_index(drop=True), detail, list(detail["unit"]))
 
@@ -191,6 +193,7 @@ def _by_region(
     wide: pd.DataFrame,
     counts: pd.DataFrame,
     numeric: pd.DataFrame,
+    split: dict[str, list[list[str]]],
     kinds: dict[str, str],
     keys: list[str],
     region_order: list[str] | None,
@@ -198,23 +201,24 @@ def _by_region(
     region = files["region"]
     order = {name: i for i, name in enumerate(region_order or [])}
     regions = sorted(region.unique(), key=lambda r: (order.get(r, len(order)), r))
-    table = pd.DataFrame(index=pd.Index(regions, name="region"))
-    table["units"] = region.value_counts().reindex(regions).fillna(0).astype(int)
-    summed = counts.groupby(region).sum()
+    units = region.value_counts().reindex(regions).fillna(0).astype(int)
+    summed = counts.groupby(region).sum().reindex(regions).fillna(0)
+    means = numeric[[k for k in keys if kinds[k] == "percent"]].groupby(region).mean().reindex(regions)
+    # tallies and answers counted in plain Python: a pandas group per region and blank costs more
+    region_of_row = region.tolist()
+    columns: dict[str, Any] = {"units": units}
     for key in keys:
         kind = kinds[key]
         if kind == "count":
-            table[key] = summed[key].reindex(regions).fillna(0)
+            columns[key] = summed[key]
         elif kind == "percent":
-            table[key] = numeric[key].groupby(region).mean().reindex(regions)
+            columns[key] = means[key]
         elif kind == "yesno":
-            groups = dict(list(wide[key].groupby(region)))
-            table[key] = [tally_text(*_tally(groups[r])) if r in groups else "" for r in regions]
+            said = Counter(zip(region_of_row, wide[key].tolist()))
+            columns[key] = [tally_text(said[r, "是"], said[r, "否"], units[r] - said[r, "是"] - said[r, "否"]) for r in regions]
         else:
-            groups = dict(list(wide[key].groupby(region)))
-            table[key] = [
-                "、".join(a for a, _ in Counter(x for t in groups[r] for x in _split_answers(t)).most_common())
-                if r in groups else ""
-                for r in regions
-            ]
-    return table
+            answers: dict[str, Counter[str]] = {r: Counter() for r in regions}
+            for r, listed in zip(region_of_row, split[key]):
+                answers[r].update(listed)
+            columns[key] = ["、".join(a for a, _ in answers[r].most_common()) for r in regions]
+    return pd.DataFrame(columns, index=pd.Index(regions, name="region"))

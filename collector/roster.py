@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .errors import RosterError
@@ -81,10 +82,6 @@ class Roster:
     units: list[Unit]
     path: Path | None = None
     _exact: dict[str, Unit] = field(default_factory=dict, repr=False)
-    _cores: dict[str, set[Unit]] = field(default_factory=dict, repr=False)
-    # names and cores by their first two characters: finding those inside a text without a scan of all
-    _prefix: dict[str, list[tuple[str, Unit]]] = field(default_factory=dict, repr=False)
-    _core_prefix: dict[str, list[tuple[str, Unit]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for unit in self.units:
@@ -99,10 +96,32 @@ class Roster:
                         path=str(self.path) if self.path else None,
                     )
                 self._exact[key] = unit
-                self._cores.setdefault(core(key), set()).add(unit)
-                self._prefix.setdefault(key[:2], []).append((key, unit))
-                if len(core(key)) >= _MIN_PART:
-                    self._core_prefix.setdefault(core(key)[:2], []).append((core(key), unit))
+
+    # the indexes for matching are built when first needed: a report reads the roster only for its units
+
+    @cached_property
+    def _cores(self) -> dict[str, set[Unit]]:
+        cores: dict[str, set[Unit]] = {}
+        for key, unit in self._exact.items():
+            cores.setdefault(core(key), set()).add(unit)
+        return cores
+
+    @cached_property
+    def _prefix(self) -> dict[str, list[tuple[str, Unit]]]:
+        """Names by their first two characters: finding those inside a text without a scan of all."""
+        prefix: dict[str, list[tuple[str, Unit]]] = {}
+        for key, unit in self._exact.items():
+            prefix.setdefault(key[:2], []).append((key, unit))
+        return prefix
+
+    @cached_property
+    def _core_prefix(self) -> dict[str, list[tuple[str, Unit]]]:
+        """Names without suffix (if long enough) by their first two characters."""
+        prefix: dict[str, list[tuple[str, Unit]]] = {}
+        for key, unit in self._exact.items():
+            if len(core(key)) >= _MIN_PART:
+                prefix.setdefault(core(key)[:2], []).append((core(key), unit))
+        return prefix
 
     def _inside(self, text: str, *, cores: bool = False) -> set[Unit]:
         """Units whose name (or, with ``cores``, name without suffix, if long enough) appears in ``text``."""
@@ -297,9 +316,10 @@ def _parse(rows: list[list[str]], path: Path) -> Roster:
         name = cell(name_col)
         if not name:
             continue
-        if fold(name) in seen:
-            raise RosterError(f"单位名单第 {number} 行的“{name}”与第 {seen[fold(name)]} 行重复。", path=str(path))
-        seen[fold(name)] = number
+        key = fold(name)
+        if key in seen:
+            raise RosterError(f"单位名单第 {number} 行的“{name}”与第 {seen[key]} 行重复。", path=str(path))
+        seen[key] = number
         aliases = tuple(a.strip() for a in re.split(r"[;；]", cell(alias_col)) if a.strip())
         units.append(Unit(name=name, region=cell(region_col), aliases=aliases))
     return Roster(units, path)

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .forms import load_forms
-from .ledger import FileRecord, Ledger
+from .forms import Form, load_forms
+from .ledger import FileRecord, Ledger, ProblemRow
 from .roster import NO_REGION, Roster, load_roster
 from .workspace import Workspace, check_period, period_for_date
 
@@ -122,12 +122,13 @@ class StatusReport:
         }
 
 
-def deadline_for(workspace: Workspace, period: str) -> date | None:
-    """The configured deadline of a period (collector.toml, else the form file)."""
+def deadline_for(workspace: Workspace, period: str, form: Form | None = None) -> date | None:
+    """The configured deadline of a period (collector.toml, else the form file; ``form``: the
+    configured form, already loaded)."""
     config = workspace.config()
     if period in config.deadlines:
         return config.deadlines[period]
-    form = load_forms(workspace.schemas).get(config.form)
+    form = form or load_forms(workspace.schemas).get(config.form)
     return form.deadlines.get(period) if form else None
 
 
@@ -153,32 +154,54 @@ def unit_statuses(workspace: Workspace, period: str) -> list[UnitStatus]:
     return status_report(workspace, period).units
 
 
+@dataclass
+class PeriodFiles:
+    """What the ledger holds about one form and period, read once (the report needs it all again)."""
+
+    files: list[FileRecord] = field(default_factory=list)  # every file, in arrival order
+    counted: list[FileRecord] = field(default_factory=list)  # each unit's counted return
+    problems: dict[int, list[ProblemRow]] = field(default_factory=dict)  # by file id, in recorded order
+    pending: set[int] = field(default_factory=set)  # held files not settled since
+
+
+def read_period(ledger: Ledger, form: str, period: str) -> PeriodFiles:
+    """The files of ``form`` and ``period``, the counted ones, their problems and the held ones pending."""
+    files = ledger.files(form=form, period=period)
+    problems: dict[int, list[ProblemRow]] = {}
+    for file_id, problem in ledger.problems([f.id for f in files if f.id is not None]):
+        problems.setdefault(file_id, []).append(problem)
+    pending = {f.id for f in ledger.held_unsettled() if f.id is not None}
+    counted = ledger.counted_ids(form, period)  # every counted return is among the files
+    return PeriodFiles(files, [f for f in files if f.id in counted], problems, pending)
+
+
 def status_report(
-    workspace: Workspace, period: str, today: date | None = None, roster: Roster | None = None
+    workspace: Workspace,
+    period: str,
+    today: date | None = None,
+    roster: Roster | None = None,
+    period_files: PeriodFiles | None = None,
 ) -> StatusReport:
-    """The state of every expected unit for ``period``, with held files and counts (``roster``: already loaded)."""
+    """The state of every expected unit for ``period``, with held files and counts (``roster`` and
+    ``period_files``: already read)."""
     check_period(period)
     config = workspace.config()
     roster = roster or load_roster(workspace)
     forms = load_forms(workspace.schemas)
     form = forms.get(config.form)
-    deadline = deadline_for(workspace, period)
+    deadline = deadline_for(workspace, period, form)
     report = StatusReport(config.form, form.title if form else config.form, period, deadline, today=today or date.today())
-    files: list[FileRecord] = []
-    problem_counts: dict[int, tuple[int, int]] = {}
-    pending: set[int] = set()  # held files not settled since
-    if workspace.ledger_path.exists():
-        with Ledger(workspace.ledger_path) as ledger:
-            all_files = ledger.files(form=config.form, period=period)
-            counted = {f.unit: f for f in ledger.counted(config.form, period)}
-            files = all_files
-            ids = [f.id for f in files if f.id is not None]
-            for file_id, p in ledger.problems(ids):
-                e, w = problem_counts.get(file_id, (0, 0))
-                problem_counts[file_id] = (e + (p.level == "error"), w + (p.level == "warning"))
-            pending = {f.id for f in ledger.held_unsettled() if f.id is not None}
-    else:
-        counted = {}
+    if period_files is None:
+        period_files = PeriodFiles()
+        if workspace.ledger_path.exists():
+            with Ledger(workspace.ledger_path) as ledger:
+                period_files = read_period(ledger, config.form, period)
+    files, pending = period_files.files, period_files.pending
+    counted = {f.unit: f for f in period_files.counted}
+    problem_counts = {
+        file_id: (sum(p.level == "error" for p in problems), sum(p.level == "warning" for p in problems))
+        for file_id, problems in period_files.problems.items()
+    }
     by_unit: dict[str | None, list[FileRecord]] = {}
     for f in files:
         by_unit.setdefault(f.unit, []).append(f)

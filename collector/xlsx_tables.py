@@ -13,6 +13,7 @@ import re
 import shutil
 import zipfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
@@ -38,77 +39,97 @@ class TableRows:
     rows: Iterable[Sequence[Any]]
     foot: Sequence[str] = ()
 
+    def by_column(self) -> list[Sequence[Any]]:
+        return list(zip_longest(*self.rows))
 
-def _text_cell(ref: str, value: Any) -> str:
-    text = escape(clean_text(str(value)))
+
+@dataclass
+class TableColumns:
+    """A table given column by column, as a DataFrame holds it (no turning it into rows and back)."""
+
+    sheet: str
+    columns: list[Sequence[Any]]  # of equal length
+    foot: Sequence[str] = ()
+
+    def by_column(self) -> list[Sequence[Any]]:
+        return self.columns
+
+
+Table = TableRows | TableColumns
+
+
+def _text_body(text: str) -> str:
+    """A text cell after its reference: an inline string (never a formula)."""
+    text = escape(clean_text(text))
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
-#: stands for the row number inside a cell reference until the row's place is known
-_ROW = "\x00"
-
-
-def _cell_xml(letter: str, value: Any) -> str:
-    """One cell, its row number left as ``_ROW``; "" for an empty cell."""
+def _cell_body(value: Any) -> str:
+    """One cell after its reference (``<c r="B7"`` + this); "" for an empty cell."""
     kind = type(value)
     if kind is int:
-        return f'<c r="{letter}{_ROW}"><v>{value}</v></c>'
+        return f"><v>{value}</v></c>"
     if kind is float:
         if value != value:  # NaN is no number to print
             return ""
-        return f'<c r="{letter}{_ROW}"><v>{int(value) if value.is_integer() else value!r}</v></c>'
+        return f"><v>{int(value) if value.is_integer() else value!r}</v></c>"
     if value is None or value == "":
         return ""
     if kind is bool:
-        return _text_cell(f"{letter}{_ROW}", "是" if value else "否")
+        return _text_body("是" if value else "否")
     if isinstance(value, (int, float)):  # numpy numbers
-        return _cell_xml(letter, value.item() if hasattr(value, "item") else float(value))
-    return _text_cell(f"{letter}{_ROW}", value)
+        return _cell_body(value.item() if hasattr(value, "item") else float(value))
+    return _text_body(str(value))
 
 
-def _column_xml(letter: str, values: Sequence[Any]) -> list[str]:
-    """The cells of one column. A column of whole numbers (the counts) takes a fast path: this runs
-    for every cell, close to a million times for 10,000 units."""
-    if all(type(v) is int for v in values):
-        return [f'<c r="{letter}{_ROW}"><v>{v}</v></c>' for v in values]
-    # the same few words recur down a column (是/否, regions, the forms of a launch): render each once
-    rendered: dict[Any, str] = {}
-    cells = []
-    for v in values:
-        try:
-            cell = rendered[v]
-        except KeyError:
-            cell = rendered[v] = _cell_xml(letter, v)
-        except TypeError:  # unhashable: rendered as it comes
-            cell = _cell_xml(letter, v)
-        cells.append(cell)
-    return cells
+class _Bodies(dict[Any, str]):
+    """Cells after their reference, by value: the same few words recur down a column (是/否,
+    regions, the forms of a launch) and are rendered once."""
+
+    def __missing__(self, value: Any) -> str:
+        body = self[value] = _cell_body(value)
+        return body
 
 
-def _rows_xml(table: TableRows, first_row: int) -> tuple[str, int, int, int]:
+def _column_xml(letter: str, values: Sequence[Any], numbers: Sequence[str]) -> list[str]:
+    """The cells of a column, ``numbers`` its row numbers."""
+    try:
+        bodies = list(map(_Bodies().__getitem__, values))
+    except TypeError:  # an unhashable value: each rendered as it comes
+        bodies = list(map(_cell_body, values))
+    return [f'<c r="{letter}{n}"{body}' if body else "" for n, body in zip(numbers, bodies)]
+
+
+def _rows_xml(table: Table, first_row: int) -> tuple[list[str], int, int, int]:
     """The <row> elements, the last data row, the last row (with the foot) and the widest row.
 
-    Rendered column by column (each column's type is known once), then joined row by row, the row
-    number filled in with one replace per row.
+    This runs for close to a million cells for 10,000 units. A column of whole numbers only (the
+    counts) goes into a row template, filled with one ``str.format`` per row; any other column is
+    rendered cell by cell first.
     """
-    rows = [list(r) for r in table.rows]
-    widest = max((len(r) for r in rows), default=0)
-    columns = list(zip_longest(*rows)) if rows else []
-    rendered = [_column_xml(column_letter(i), column) for i, column in enumerate(columns)]
-    parts: list[str] = []
-    row_no = first_row - 1
-    for cells in zip(*rendered):
-        row_no += 1
-        number = str(row_no)
-        parts.append(f'<row r="{number}">' + "".join(cells).replace(_ROW, number) + "</row>")
-    data_last = row_no
+    columns = table.by_column()
+    height = len(columns[0]) if columns else 0
+    numbers = [str(n) for n in range(first_row, first_row + height)]
+    template = ['<row r="{0}">']  # {0}: the row number; {i + 1}: column i's number or rendered cell
+    fills = []
+    for i, column in enumerate(columns):
+        letter = column_letter(i)
+        if set(map(type, column)) == {int}:
+            template.append(f'<c r="{letter}{{0}}"><v>{{{i + 1}}}</v></c>')
+            fills.append(column)
+        else:
+            template.append(f"{{{i + 1}}}")
+            fills.append(_column_xml(letter, column, numbers))
+    row = "".join(template) + "</row>"
+    parts = [row.format(n, *cells) for n, cells in zip(numbers, zip(*fills))]
+    data_last = row_no = first_row + height - 1
     if table.foot:
         row_no += 1
         for line in table.foot:
             row_no += 1
-            parts.append(f'<row r="{row_no}">{_text_cell(f"A{row_no}", line)}</row>')
-    return "".join(parts), data_last, row_no, widest
+            parts.append(f'<row r="{row_no}"><c r="A{row_no}"{_text_body(line)}</row>')
+    return parts, data_last, row_no, len(columns) if height else 0  # no rows: no width
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -124,35 +145,49 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _splice(xml: str, table: TableRows) -> str:
-    """Put the rows after the heading row openpyxl wrote, and fix the sheet's extent."""
+def _splice(xml: str, table: Table) -> str:
+    """Put the rows after the heading row openpyxl wrote, and fix the sheet's extent.
+
+    The extent is fixed in the XML before and after the rows: the rows are most of the sheet."""
     heading_rows = max((int(n) for n in re.findall(r'<row r="(\d+)"', xml)), default=0)
     rows, data_last, last_row, widest = _rows_xml(table, heading_rows + 1)
     if "<sheetData/>" in xml:
-        xml = xml.replace("<sheetData/>", f"<sheetData>{rows}</sheetData>", 1)
+        head, tail = xml.split("<sheetData/>", 1)
+        head, tail = head + "<sheetData>", "</sheetData>" + tail
     else:
-        xml = xml.replace("</sheetData>", rows + "</sheetData>", 1)
+        head, tail = xml.split("</sheetData>", 1)
+        tail = "</sheetData>" + tail
     last_col = column_letter(max(widest, 1) - 1)
-    xml = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="A1:{last_col}{max(last_row, 1)}"', xml, count=1)
-    xml = re.sub(
+    head = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="A1:{last_col}{max(last_row, 1)}"', head, count=1)
+    tail = re.sub(
         r'<autoFilter ref="([A-Z]+)(\d+):([A-Z]+)\d+"',
         lambda m: f'<autoFilter ref="{m.group(1)}{m.group(2)}:{m.group(3)}{max(data_last, int(m.group(2)))}"',
-        xml,
+        tail,
         count=1,
     )
-    return xml
+    return "".join([head, *rows, tail])
 
 
-def stream_rows(path: Path, tables: Sequence[TableRows]) -> None:
+def stream_rows(path: Path, tables: Sequence[Table]) -> None:
     """Rewrite the saved workbook at ``path`` with ``tables`` streamed into their sheets."""
     wanted = {t.sheet: t for t in tables}
     with staged_file(path.parent, ".xlsx") as tmp:
-        with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
+        with (
+            zipfile.ZipFile(path) as source,
+            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target,
+            # one thread compresses and writes the parts in order while this one renders the next
+            # sheet: zlib lets go of the GIL, so the second core does the compressing
+            ThreadPoolExecutor(max_workers=1) as writer,
+        ):
             parts = {part: wanted[name] for name, part in _sheet_parts(source).items() if name in wanted}
+            written = []
             for info in source.infolist():
                 data = source.read(info.filename)
                 if info.filename in parts:
                     data = _splice(data.decode("utf-8"), parts[info.filename]).encode("utf-8")
-                target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                written.append(writer.submit(
+                    target.writestr, info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1))
+            for done in written:
+                done.result()  # a write that failed raises here
         shutil.copymode(path, tmp)  # the rewritten file keeps the original's permissions
         tmp.replace(path)

@@ -92,3 +92,10 @@ def test_a_ledger_of_an_earlier_version_gets_the_cells_column(tmp_path):
     with Ledger(path) as ledger:
         file_id = ledger.record(_rec("a"), [("k1", "表!D4", 1)])
         assert list(ledger.values([file_id])) == [(file_id, "k1", "表!D4", 1)]
+
+
+def test_counted_ids_are_those_of_the_counted_returns(ledger):
+    for i, (unit, arrived) in enumerate([("甲", "2020-06-01"), ("甲", "2020-06-03"), ("乙", "2020-06-02")]):
+        ledger.record(FileRecord(None, f"{i}.xlsx", f"{i:064x}", 1, arrived, "accepted", "inbox/x.xlsx", form="f",
+                                 unit=unit, period="2020-06"))
+    assert ledger.counted_ids("f", "2020-06") == {r.id for r in ledger.counted("f", "2020-06")} == {2, 3}

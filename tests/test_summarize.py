@@ -1,17 +1,20 @@
 """`collect summarize` end to end: samples ingested into a real workspace, totals against truth.json."""
 
+import json
 import random
 import shutil
 from datetime import date
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
 from collector.check import check_file
 from collector.forms import load_forms
 from collector.ingest import ingest
+from collector.ledger import FileRecord, Ledger
 from collector.samples import realistic_values, write_return
-from collector.summarize import report_path, summarize
+from collector.summarize import report_path, summarize, value_table
 from collector.workspace import init_workspace
 from conftest import DATA, SAMPLE_FORMS, truth
 
@@ -148,3 +151,37 @@ def test_report_is_readable_by_colleagues(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert mode == 0o666 & ~umask
+
+
+def _values_ledger(path, form, odd=None):
+    """A ledger of 30 accepted returns with realistic values, some blanks left empty, and ``odd``
+    values (of another type than the blank's) in one of them."""
+    rng = random.Random(7)
+    ledger = Ledger(path)
+    for i in range(30):
+        values = realistic_values(form, rng)
+        if i % 3 == 0:
+            for ref in form.blank_refs[::4]:
+                values[ref.key] = None
+        if i == 5:
+            values.update(odd or {})
+        record = FileRecord(None, f"单位{i}.xlsx", f"{i:064x}", 1, "2020-06-28T09:00:00", "accepted", "inbox/x.xlsx",
+                            form=form.id, unit=f"单位{i}", period="2020-06")
+        ledger.record(record, [(ref.key, None, values[ref.key]) for ref in form.blank_refs])
+    return ledger
+
+
+@pytest.mark.parametrize("odd", [None, {"study.group_sessions": 2.5}, {"study.group_sessions": "十二"},
+                                 {"launch.form": 3}])
+def test_value_table_holds_what_python_json_reads(tmp_path, odd):
+    form = FORMS["dxal-2020"]
+    keys = [ref.key for ref in form.blank_refs]
+    with _values_ledger(tmp_path / "ledger.sqlite3", form, odd) as ledger:
+        value_sets = ledger.counted_values_by_file(form.id, "2020-06")
+    wide = value_table(form, value_sets)
+    expected = pd.DataFrame.from_records([json.loads(text) for _, text in value_sets], columns=keys,
+                                         index=pd.Index([i for i, _ in value_sets], name="file_id"))
+    percent = [ref.key for ref in form.blank_refs if ref.kind == "percent"]
+    # the same values and types; a percent may be read as float64 where all were whole numbers
+    pd.testing.assert_frame_equal(wide.drop(columns=percent), expected.drop(columns=percent))
+    pd.testing.assert_frame_equal(wide[percent], expected[percent], check_dtype=False)

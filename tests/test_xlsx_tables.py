@@ -54,3 +54,15 @@ def test_ten_thousand_rows(tmp_path):
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("明细").to_python()
     assert len(sheet) == 10_001
     assert sheet[-1][0] == "单位9999" and sheet[-1][80] == 9999 + 79
+
+
+def test_a_value_of_no_cell_type_is_written_as_its_text(tmp_path):
+    path = tmp_path / "t.xlsx"
+    wb = Workbook()
+    wb.active.title = "明细"
+    wb.active.append(["单位", "值"])
+    wb.save(path)
+    stream_rows(path, [TableRows("明细", [("甲局", ["宣讲", "展览"]), ("乙局", "=1+1")])])
+    ws = load_workbook(path)["明细"]
+    assert [[c.value for c in r] for r in ws.iter_rows(min_row=2)] == [["甲局", "['宣讲', '展览']"], ["乙局", "=1+1"]]
+    assert ws["B3"].data_type == "s"
