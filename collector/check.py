@@ -26,8 +26,6 @@ from .values import Reading, normalize, read_number, read_text, read_yesno, stri
 from .workbook import open_workbook
 
 Level = Literal["error", "warning"]
-#: how the levels are named to the clerk and the units
-LEVEL_NAMES = {"error": "错误", "warning": "提醒"}
 
 
 @dataclass(frozen=True)

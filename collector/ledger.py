@@ -29,6 +29,8 @@ from .errors import LedgerError
 STATES = ("accepted", "returned", "held", "duplicate", "ignored")
 #: how the states are named to the clerk
 STATE_NAMES = {"accepted": "已接收", "returned": "退回", "held": "待确认", "duplicate": "重复", "ignored": "忽略"}
+#: how the levels of a problem are named to the clerk and the units
+LEVEL_NAMES = {"error": "错误", "warning": "提醒"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (

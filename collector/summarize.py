@@ -24,10 +24,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json
 
-from .check import LEVEL_NAMES
 from .errors import ReportError, WorkspaceError
 from .forms import Form, load_forms
-from .ledger import FileRecord, Ledger
+from .ledger import LEVEL_NAMES, FileRecord, Ledger
 from .outliers import Suspect, find_suspects
 from .report import IssueRow, ReportInput, StatusRow, write_report
 from .rollup import FILE_COLUMNS, LONG_COLUMNS, NO_REGION, rollup_wide

@@ -618,7 +618,7 @@ def test_while_a_worker_is_busy_this_process_checks_from_the_far_end(tmp_path):
         if not prechecks:
             pytest.skip("no worker processes on this machine")
         got = [prechecks.get(files[0], sha(files[0]), FORMS)]
-        assert files[-1] in prechecks.stolen  # checked here while the worker was starting
+        assert files[-1] in prechecks.results  # checked here while the worker was starting
         got += [prechecks.get(p, sha(p), FORMS) for p in files[1:]]
     for path, result in zip(files, got):
         if result is not None:  # None: the caller checks it itself

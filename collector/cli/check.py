@@ -7,8 +7,6 @@ from pathlib import Path
 
 import typer
 
-from ..check import check_file
-from ..forms import load_forms
 from .output import format_check
 from .workspace_option import WorkspaceOption, schemas_dir
 
@@ -19,6 +17,9 @@ def check(
     workspace: Path | None = WorkspaceOption,
 ) -> None:
     """检查统计表，不做任何记录。Read and check returns; exit 0 when every file can be counted."""
+    from ..check import check_file  # pydantic and the readers: only for the commands that read returns
+    from ..forms import load_forms
+
     forms = load_forms(schemas_dir(workspace))
     results = [check_file(path, forms) for path in files]
     if as_json:

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..check import LEVEL_NAMES, CheckResult
-from ..forms import Form
+from ..ledger import LEVEL_NAMES
 
 if TYPE_CHECKING:  # heavy modules, imported by their own commands only
+    from ..check import CheckResult
     from ..demo import DemoResult
     from ..export import ExportResult
+    from ..forms import Form
     from ..summarize import SummaryResult
     from ..template import WrittenTemplate
 
