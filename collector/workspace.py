@@ -343,9 +343,12 @@ class WorkspaceLock:
     An OS file lock (``fcntl.flock`` / ``msvcrt.locking``) on ``collect.lock``: the system releases it
     when the process ends, however it ends (``kill -9`` included), so a lock is never left stale. The
     file says who holds it. Re-entrant within one process (``run`` holds it while ``ingest`` runs).
+    A forked child (ingest's worker processes) lets go of its copy at once (``_forget_in_child``), so
+    that a worker orphaned by a killed run never holds the lock against the next one.
     """
 
     _held: dict[Path, int] = {}
+    _streams: dict[Path, IO[str]] = {}
 
     def __init__(self, workspace: Workspace, *, wait: float = 0.0, purpose: str = "collect") -> None:
         self.path = workspace.lock_path
@@ -385,6 +388,7 @@ class WorkspaceLock:
         stream.flush()
         self._stream = stream
         self._held[key] = 1
+        self._streams[key] = stream
 
     def release(self) -> None:
         key = self.path
@@ -393,6 +397,7 @@ class WorkspaceLock:
             self._held[key] = count - 1
             return
         self._held.pop(key, None)
+        self._streams.pop(key, None)
         if self._stream is not None:
             try:
                 self._stream.seek(0)
@@ -403,6 +408,22 @@ class WorkspaceLock:
             _unlock(self._stream)
             self._stream.close()
             self._stream = None
+
+
+def _forget_in_child() -> None:
+    """In a forked child: close its copies of the held locks' files, without unlocking — an flock
+    belongs to the open file shared with the parent, which keeps it until its own copy is closed."""
+    for stream in WorkspaceLock._streams.values():
+        try:
+            stream.close()  # its buffer is empty (flushed when the lock was taken): only the fd goes
+        except OSError:
+            pass
+    WorkspaceLock._streams.clear()
+    WorkspaceLock._held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only

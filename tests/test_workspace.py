@@ -127,3 +127,29 @@ def test_a_lock_held_by_a_killed_process_is_free():
         time.sleep(0.1)
         with WorkspaceLock(ws, wait=2):
             pass
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork here")
+def test_a_forked_child_does_not_keep_the_lock_of_a_killed_parent(tmp_path):
+    """ingest forks its worker processes while it holds the lock: a worker outliving its killed parent
+    must not hold the lock against the next run."""
+    import os
+    import signal
+
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import os, sys, time; from pathlib import Path; from collector.workspace import *\n"
+                               "WorkspaceLock(Workspace(Path(sys.argv[1]))).acquire()\n"
+                               "child = os.fork()\n"
+                               "if child == 0:\n    time.sleep(30); os._exit(0)\n"
+                               "print(child, flush=True); time.sleep(60)", str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True)
+    child = int(holder.stdout.readline())
+    try:
+        with pytest.raises(RunLocked):
+            WorkspaceLock(Workspace(tmp_path)).acquire()
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait()
+        with WorkspaceLock(Workspace(tmp_path), wait=2):  # the child lives on, and holds nothing
+            os.kill(child, 0)
+    finally:
+        os.kill(child, signal.SIGKILL)
