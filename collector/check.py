@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from .errors import ReturnError
 from .forms import Blank, BlankRef, Form, quoted
-from .reader import ReturnRead, read_workbook
+from .reader import ReturnRead, prepare as prepare_reading, read_workbook
 from .values import Reading, normalize, read_number, read_text, read_yesno, strip_brackets
 from .workbook import open_workbook
 
@@ -167,6 +167,14 @@ def form_model(form: Form) -> type[BaseModel]:
     )
     _MODELS[id(form)] = (form, model)
     return model
+
+
+def prepare(forms: dict[str, Form]) -> None:
+    """Build every form's reader and model now (each is built once, when first needed, in any case):
+    a worker process forked afterwards has them ready."""
+    for form in forms.values():
+        prepare_reading(form)
+        form_model(form)
 
 
 @lru_cache(maxsize=4096)

@@ -36,7 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .check import CheckResult, Problem, check_file
+from .check import CheckResult, Problem, check_file, prepare
 from .errors import WorkspaceError
 from .forms import Form, load_forms
 from .ledger import STATE_NAMES, FileRecord, Ledger, ProblemRow
@@ -215,7 +215,7 @@ def ingest(
             files = _inbox_files(workspace) if paths is None else [Path(p) for p in paths]
             if on_start is not None:
                 on_start(len(files))
-            with _Prechecks(workspace, files if parallel else []) as run.prechecks:
+            with _Prechecks(workspace, files if parallel else [], forms) as run.prechecks:
                 for record in held:
                     run.reexamine(record)
                 for path in files:
@@ -239,8 +239,16 @@ def _worker_start(schemas: str) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it stops them
-    _WORKER_FORMS = load_forms(Path(schemas))
+    if not _WORKER_FORMS:  # forked: the main process's forms, readers and models are here already
+        _WORKER_FORMS = load_forms(Path(schemas))
     threading.Thread(target=_exit_with_parent, daemon=True).start()
+
+
+def _hand_to_forked_workers(forms: dict[str, Form]) -> None:
+    """Forms with their readers and models built, for workers forked next: they start with them."""
+    global _WORKER_FORMS
+    prepare(forms)
+    _WORKER_FORMS = forms
 
 
 def _exit_with_parent() -> None:
@@ -320,7 +328,7 @@ class _Prechecks:
     process then reads (same hash); anything else — a changed file, a failed worker — is checked here
     as usual."""
 
-    def __init__(self, workspace: Workspace, files: list[Path]) -> None:
+    def __init__(self, workspace: Workspace, files: list[Path], forms: dict[str, Form]) -> None:
         self.pool: Any = None
         self.chunk_of: dict[Path, _Chunk] = {}  # tasks not collected yet
         self.queue: list[_Chunk] = []  # tasks in the order handed out: this process takes from the far end
@@ -336,6 +344,8 @@ class _Prechecks:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        if method == "fork":
+            _hand_to_forked_workers(forms)
         try:
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                             initializer=_worker_start, initargs=(str(workspace.schemas),))

@@ -123,6 +123,12 @@ def _line_pattern(line: Line) -> re.Pattern[str]:
 _MATCHERS: dict[int, _FormMatcher] = {}
 
 
+def prepare(form: Form) -> None:
+    """Work out now what reading returns of ``form`` needs (done once per form in any case)."""
+    _matcher(form)
+    _template_matcher(form)
+
+
 def _matcher(form: Form) -> _FormMatcher:
     cached = _MATCHERS.get(id(form))
     if cached is not None and cached.form is form:
@@ -160,7 +166,7 @@ def _cells(sheet: Sheet) -> list[_Cell]:
         for c, value in enumerate(row):
             if value is None or value == "":
                 continue
-            text = normalize(cell_text(value))
+            text = normalize(value if type(value) is str else cell_text(value))  # most cells are text
             if text:
                 cells.append(_Cell(r, c, text))
     return cells

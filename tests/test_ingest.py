@@ -614,7 +614,7 @@ def test_while_a_worker_is_busy_this_process_checks_from_the_far_end(tmp_path):
     ws = make_workspace(tmp_path)
     _fill_inbox(ws.inbox, PARALLEL_MIN + 6)
     files = sorted(ws.inbox.glob("*.xlsx"))
-    with _Prechecks(ws, files) as prechecks:
+    with _Prechecks(ws, files, FORMS) as prechecks:
         if not prechecks:
             pytest.skip("no worker processes on this machine")
         got = [prechecks.get(files[0], sha(files[0]), FORMS)]
