@@ -441,6 +441,9 @@ def _inbox_files(workspace: Workspace) -> list[Path]:
 
 def _relative(path: Path, base: Path) -> str | None:
     """``path`` inside ``base`` as a/b.xlsx (as given, else resolved: links and ``..``), or None."""
+    text, prefix = str(path), os.path.join(str(base), "")
+    if text.startswith(prefix) and ".." not in text:  # the common case, without pathlib (several per file)
+        return text[len(prefix):].replace(os.sep, "/")
     for candidate in (path, None):
         try:
             return (candidate or path.resolve()).relative_to(base).as_posix()
@@ -623,7 +626,9 @@ class _Run:
         arrival for the next pass) and the bytes read are written in its place instead."""
         if p.stored.exists() and _sha256_file(p.stored) == p.sha256:  # in place already (copied, or a crash)
             return _unlink_if_same(p.source, p.sha256)
-        p.stored.parent.mkdir(parents=True, exist_ok=True)
+        if p.stored.parent not in self.folders_made:
+            p.stored.parent.mkdir(parents=True, exist_ok=True)
+            self.folders_made.add(p.stored.parent)
         try:
             now = p.source.stat()
         except FileNotFoundError:
