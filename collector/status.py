@@ -181,14 +181,14 @@ def status_report(
     today: date | None = None,
     roster: Roster | None = None,
     period_files: PeriodFiles | None = None,
+    form: Form | None = None,
 ) -> StatusReport:
-    """The state of every expected unit for ``period``, with held files and counts (``roster`` and
-    ``period_files``: already read)."""
+    """The state of every expected unit for ``period``, with held files and counts (``roster``,
+    ``period_files`` and the configured ``form``: already read)."""
     check_period(period)
     config = workspace.config()
     roster = roster or load_roster(workspace)
-    forms = load_forms(workspace.schemas)
-    form = forms.get(config.form)
+    form = form or load_forms(workspace.schemas).get(config.form)
     deadline = deadline_for(workspace, period, form)
     report = StatusReport(config.form, form.title if form else config.form, period, deadline, today=today or date.today())
     if period_files is None:

@@ -185,7 +185,7 @@ def _summarize(workspace: Workspace, period: str, made_on: date | None) -> Summa
     with Ledger(workspace.ledger_path) as ledger:
         # read once for both the state of every unit and the report's tables
         period_files = read_period(ledger, form.id, period)
-        status = status_report(workspace, period, roster=roster, period_files=period_files)
+        status = status_report(workspace, period, roster=roster, period_files=period_files, form=form)
         files = file_table(period_files.counted, regions)
         wide = value_table(form, ledger.counted_values_by_file(form.id, period))
         rolled = rollup_wide(form, files, wide, region_order)
