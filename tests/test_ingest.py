@@ -659,8 +659,8 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path):
         time.sleep(0.01)
     os.killpg(process.pid, signal.SIGINT)
     out, err = process.communicate(timeout=30)  # a hang fails here
-    assert process.returncode == 130
-    assert err.strip() == "已中断：已处理的文件都已记录；其余留在 inbox/，下次运行 collect ingest 接着处理。"
+    assert process.returncode == 130, (out[-2000:], err[-2000:])
+    assert err.strip() == "已中断：已处理的文件都已记录；其余留在 inbox/，下次运行 collect ingest 接着处理。", err[-2000:]
     assert "Traceback" not in err
     subprocess.run(command + [str(stopped.root)], check=False, capture_output=True, timeout=120)
     assert _outcome_of(stopped)["counted"] == _outcome_of(calm)["counted"]
