@@ -46,7 +46,8 @@ def build(root: Path, n: int) -> Path:
             record = FileRecord(None, f"{unit}-统计表.xlsx", f"{i:064x}", 30000, "2020-06-28T09:00:00", "accepted",
                                 f"inbox/{unit}.xlsx", form=FORM_ID, unit=unit, unit_written=unit, period="2020-06",
                                 moved=1)
-            ledger.record(record, [(ref.key, cell, values[ref.key]) for ref, cell in zip(form.blank_refs, cells)])
+            ledger.record(record, {ref.key: values[ref.key] for ref in form.blank_refs},
+                          cells={ref.key: cell for ref, cell in zip(form.blank_refs, cells)})
     return ws.root
 
 

@@ -10,7 +10,7 @@ Each file ends in one state, said in one line:
   where it is). Nothing is ever deleted.
 
 Crash safety (see ``ledger``): the file's bytes are read once, hashed and checked; its row is
-committed (``moved = 0``); once a batch of rows is durable, each original is renamed into the place
+recorded (``moved = 0``); a batch of rows is committed together, each file whole; once they are durable, each original is renamed into the place
 its row names (if it is still the very file that was read), the renames are made durable, and the
 rows are marked ``moved``. A run first completes whatever an interrupted one left (``moved = 0``),
 so a ``kill -9`` at any moment and a re-run give the same result as an undisturbed run. A rename,
@@ -316,7 +316,7 @@ def _workers_can_start(method: str = "spawn") -> bool:
 class _Chunk:
     """Files handed to the workers as one task."""
 
-    paths: list[Path]
+    paths: list[str]  # str, not Path: looked up for every file, and a Path hashes slowly
     future: Any
 
 
@@ -330,9 +330,9 @@ class _Prechecks:
 
     def __init__(self, workspace: Workspace, files: list[Path], forms: dict[str, Form]) -> None:
         self.pool: Any = None
-        self.chunk_of: dict[Path, _Chunk] = {}  # tasks not collected yet
+        self.chunk_of: dict[str, _Chunk] = {}  # tasks not collected yet
         self.queue: list[_Chunk] = []  # tasks in the order handed out: this process takes from the far end
-        self.results: dict[Path, _Ahead | None] = {}  # collected, not asked for yet
+        self.results: dict[str, _Ahead | None] = {}  # collected, not asked for yet
         candidates = [p for p in files if is_spreadsheet_name(p.name) and not is_temp_file(p.name)
                       and not is_system_file(p.name)]
         # this process keeps a core for its own part (ledger, moves, receipts), and checks files itself
@@ -350,8 +350,8 @@ class _Prechecks:
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                             initializer=_worker_start, initargs=(str(workspace.schemas),))
             for i in range(0, len(candidates), CHUNK):
-                paths = candidates[i : i + CHUNK]
-                chunk = _Chunk(paths, self.pool.submit(_precheck, [str(p) for p in paths]))
+                paths = [str(p) for p in candidates[i : i + CHUNK]]
+                chunk = _Chunk(paths, self.pool.submit(_precheck, paths))
                 self.queue.append(chunk)
                 self.chunk_of.update(dict.fromkeys(paths, chunk))
         except (OSError, RuntimeError):  # no processes to be had here: check in this process
@@ -384,7 +384,7 @@ class _Prechecks:
     def _collect(self, chunk: _Chunk, forms: dict[str, Form]) -> None:
         """The task's results: checked here if no worker has started it, else the worker's (waited for)."""
         if chunk.future.cancel():
-            found = [_check_ahead(p, forms) for p in chunk.paths]
+            found = [_check_ahead(Path(p), forms) for p in chunk.paths]
         else:
             try:
                 found = chunk.future.result()
@@ -409,14 +409,15 @@ class _Prechecks:
 
     def get(self, path: Path, sha: str, forms: dict[str, Form]) -> CheckResult | None:
         """The check of the file, if it was made ahead of the very bytes now read (``sha``)."""
-        if path not in self.results:
-            chunk = self.chunk_of.get(path)
+        key = str(path)
+        if key not in self.results:
+            chunk = self.chunk_of.get(key)
             if chunk is None:
                 return None
             while not chunk.future.done() and self._steal(forms):
                 pass
             self._collect(chunk, forms)
-        done = self.results.pop(path)
+        done = self.results.pop(key)
         if done is None or done[0] != sha or (done[1] is not None and done[1] not in forms):
             return None
         _, form_id, result = done
@@ -490,9 +491,10 @@ def _free_name(path: Path) -> Path:
     return candidate
 
 
-def _sha256_file(path: Path) -> str | None:
+def _sha256_file(path: Path | str) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(path, "rb") as stream:
+            return hashlib.sha256(stream.read()).hexdigest()
     except OSError:
         return None
 
@@ -528,9 +530,11 @@ class _Run:
         self.settling = SETTLING_SECONDS
         self.prechecks: _Prechecks | None = None
         self.staging_made = False
-        self.reserved: set[Path] = set()  # destinations of this batch, not yet moved there
-        self.stuck: set[Path] = set()  # taken in already, but could not be moved out of the inbox yet
-        self.folders_made: set[Path] = set()
+        # paths as str: looked up for every file, and a Path hashes slowly
+        self.reserved: set[str] = set()  # destinations of this batch, not yet moved there
+        self.stuck: set[str] = set()  # taken in already, but could not be moved out of the inbox yet
+        self.folders_made: set[str] = set()
+        self.folders: dict[tuple[str, str | None], Path] = {}
         self.date_field = next((h for h in self.form.header if "日期" in h or "时间" in h), None)
 
     # -- paths ----------------------------------------------------------------------------------
@@ -546,14 +550,26 @@ class _Run:
     def _destination(self, folder: Path, name: str, sha: str) -> Path:
         """``folder/name``, or ``name (2)`` … when another file has that name (or a file of this batch
         is to be moved there); the same bytes reuse theirs."""
-        stem, suffix = Path(name).stem, Path(name).suffix
-        n = 1
+        stem, suffix = os.path.splitext(name)
+        n, base = 1, str(folder)
         while True:
-            candidate = folder / (name if n == 1 else f"{stem} ({n}){suffix}")
-            if candidate not in self.reserved and (not candidate.exists() or _sha256_file(candidate) == sha):
+            candidate = os.path.join(base, name if n == 1 else f"{stem} ({n}){suffix}")
+            if candidate not in self.reserved and (not os.path.exists(candidate) or _sha256_file(candidate) == sha):
                 self.reserved.add(candidate)
-                return candidate
+                return Path(candidate)
             n += 1
+
+    def _folder(self, state: str, period: str | None) -> Path:
+        """Where an accepted, returned or held original goes (worked out once per state and period)."""
+        key = (state, period)
+        folder = self.folders.get(key)
+        if folder is None:
+            if state == "held":
+                folder = self.ws.held
+            else:
+                folder = (self.ws.archive if state == "accepted" else self.ws.returned) / (period or NO_PERIOD)
+            self.folders[key] = folder
+        return folder
 
     # -- steps ----------------------------------------------------------------------------------
 
@@ -602,13 +618,15 @@ class _Run:
             if self._move_into_place(_Pending(row.id, source, st, data, row.sha256, stored)):
                 finished.append(row.id)
             else:
-                self.stuck.add(source)
+                self.stuck.add(str(source))
         _make_durable()
         self.ledger.mark_moved(finished)
         self.result.completed = len(rows)
 
     def flush(self) -> None:
-        """Make this batch's rows durable, move the originals into place, make that durable, mark them moved."""
+        """Commit this batch's rows and make them durable, move the originals into place, make that
+        durable, mark them moved."""
+        self.ledger.commit()
         if not self.pending:
             return
         _make_durable()
@@ -624,11 +642,12 @@ class _Run:
 
         Only the very file that was read is moved: a file replaced meanwhile stays in the inbox (a new
         arrival for the next pass) and the bytes read are written in its place instead."""
-        if p.stored.exists() and _sha256_file(p.stored) == p.sha256:  # in place already (copied, or a crash)
+        if os.path.exists(p.stored) and _sha256_file(p.stored) == p.sha256:  # in place already (copied, or a crash)
             return _unlink_if_same(p.source, p.sha256)
-        if p.stored.parent not in self.folders_made:
-            p.stored.parent.mkdir(parents=True, exist_ok=True)
-            self.folders_made.add(p.stored.parent)
+        parent = os.path.dirname(p.stored)
+        if parent not in self.folders_made:
+            os.makedirs(parent, exist_ok=True)
+            self.folders_made.add(parent)
         try:
             now = p.source.stat()
         except FileNotFoundError:
@@ -670,12 +689,12 @@ class _Run:
             shutil.move(staged, p.stored)
 
     def _store(self, record: FileRecord, source: Path, data: bytes, st: os.stat_result, folder: Path,
-               values: list[tuple[str, str | None, Any]] | None = None, problems: list[ProblemRow] | None = None,
-               receipt: ReceiptInput | None = None) -> FileOutcome:
+               values: dict[str, Any] | None = None, cells: dict[str, str | None] | None = None,
+               problems: list[ProblemRow] | None = None, receipt: ReceiptInput | None = None) -> FileOutcome:
         """Write the receipt and commit the row; the original is moved into place with its batch."""
-        if folder not in self.folders_made:
+        if str(folder) not in self.folders_made:
             folder.mkdir(parents=True, exist_ok=True)
-            self.folders_made.add(folder)
+            self.folders_made.add(str(folder))
         dest = self._destination(folder, Path(record.name).name, record.sha256)
         record.stored_path = self.rel(dest)
         receipt_file = None
@@ -687,7 +706,7 @@ class _Run:
             if record.state == "returned":
                 write_receipt(beside_path(dest), text)
         _pause()
-        file_id = self.ledger.record(record, values, problems)
+        file_id = self.ledger.record(record, values, problems, cells=cells, commit=False)  # committed with its batch
         _pause()
         self.pending.append(_Pending(file_id, source, st, data, record.sha256, dest))
         if len(self.pending) >= _BATCH:
@@ -716,7 +735,7 @@ class _Run:
             return
         sha = hashlib.sha256(data).hexdigest()
         rel_name = self._name(path)
-        if path in self.stuck:
+        if str(path) in self.stuck:
             self.emit(FileOutcome(rel_name, "waiting", reason="已接收，但原文件正被其他程序打开，无法移出收件箱；"
                                   "关闭该文件后再运行 collect ingest 即可"))
             return
@@ -728,7 +747,7 @@ class _Run:
             record.reason = "Office 锁定文件或临时文件，留在原处"
             record.stored_path = record.inbox_path
             record.moved = 1
-            record.id = self.ledger.record(record)
+            record.id = self.ledger.record(record, commit=False)
             self.emit(FileOutcome(rel_name, "ignored", reason=record.reason, stored=path, file_id=record.id))
             return
         if data:
@@ -833,10 +852,7 @@ class _Run:
         problems = problem_rows(checked.problems)
         if checked.form is not None and checked.form.id != self.form.id:
             problems.insert(0, ProblemRow("error", "wrong_form", record.reason + "。请使用下发的原表填写。"))
-        values: list[tuple[str, str | None, Any]] = []
-        if checked.form is not None:
-            cells, read = checked.cells, checked.values
-            values = [(key, cells.get(key), read.get(key)) for key in checked.form.by_key]  # reading order
+        if checked.form is not None:  # its values: every blank of the form, in reading order
             record.header_json = json.dumps(checked.header, ensure_ascii=False)
         previous = None
         if state == "accepted":
@@ -845,13 +861,9 @@ class _Run:
                 earlier = [f for f in self.ledger.files(form=record.form, period=record.period)
                            if f.state == "accepted" and f.unit == record.unit]
                 previous = earlier[-1] if earlier else None
-        folder = {
-            "accepted": self.ws.archive / (record.period or NO_PERIOD),
-            "returned": self.ws.returned / (record.period or NO_PERIOD),
-            "held": self.ws.held,
-        }[state]
+        folder = self._folder(state, record.period)
         receipt = ReceiptInput(record, checked.form, problems, checked.values, self.config.office, previous)
-        outcome = self._store(record, source, data, st, folder, values, problems, receipt)
+        outcome = self._store(record, source, data, st, folder, checked.values, checked.cells, problems, receipt)
         if state == "accepted" and record.period:
             self.result.periods_changed.add(record.period)
         return outcome

@@ -1,13 +1,14 @@
 """The ledger: one SQLite file per workspace recording every file received, every value, every problem.
 
-Each file is recorded in one transaction, so a crash (or ``kill -9``) leaves no half record. Moving
-the original out of the inbox happens after the commit; a record whose move did not finish is
-``moved = 0`` and the next run completes it (see ``ingest``), so nothing is lost or counted twice.
+Each file is recorded in one transaction (ingest puts a batch of files, each whole, in one), so a
+crash (or ``kill -9``) leaves no half record. Moving the original out of the inbox happens after the
+commit; a record whose move did not finish is ``moved = 0`` and the next run completes it (see
+``ingest``), so nothing is lost or counted twice.
 
-The protocol for one file (``ingest``): commit its row (``moved = 0``, naming where the original
-goes) → make the rows durable → rename the original from the inbox to its place → make the renames
-durable → mark ``moved = 1``. The last four steps are batched over several files. The next run first
-completes every ``moved = 0`` row (see ``unfinished_moves``).
+The protocol for one file (``ingest``): record its row (``moved = 0``, naming where the original
+goes) → commit → make the rows durable → rename the original from the inbox to its place → make the
+renames durable → mark ``moved = 1``. All but the first step are batched over several files. The next
+run first completes every ``moved = 0`` row (see ``unfinished_moves``).
 
 Which return counts: the newest **accepted** return for (unit, form, period), by arrival order
 (``arrived_at``, then ``files.id``). Older ones stay in the ledger and the archive.
@@ -174,13 +175,22 @@ class Ledger:
     def record(
         self,
         record: FileRecord,
-        values: list[tuple[str, str | None, Any]] | None = None,
+        values: dict[str, Any] | None = None,
         problems: list[ProblemRow] | None = None,
+        *,
+        cells: dict[str, str | None] | None = None,
+        commit: bool = True,
     ) -> int:
-        """Insert a file with its values (key, cell, value) and problems, all in one transaction."""
+        """Insert a file with its values ({key: value}, in reading order), the cells they were read
+        from ({key: "统计表!D7"}) and its problems, all in one transaction.
+
+        ``commit=False`` leaves the transaction open for the next files, to be committed together by
+        ``commit()`` (one commit per file is most of the cost of recording). Each file is still whole
+        or absent: an error rolls back the open transaction, and so does closing the ledger first."""
         row = {c: getattr(record, c) for c in _COLUMNS if c != "id"}
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            if not self.db.in_transaction:
+                self.db.execute("BEGIN IMMEDIATE")
             if record.state == "accepted" and record.version is None:
                 (count,) = self.db.execute(
                     "SELECT COUNT(*) FROM files WHERE state='accepted' AND unit=? AND form=? AND period=?",
@@ -194,20 +204,30 @@ class Ledger:
             if values:
                 self.db.execute(
                     "INSERT INTO value_sets (file_id, json, cells) VALUES (?, ?, ?)",
-                    (file_id, _dumps({key: value for key, _, value in values}),
-                     _dumps({key: cell for key, cell, _ in values})),
+                    (file_id, _dumps(values), _dumps(cells or {})),
                 )
             self.db.executemany(
                 "INSERT INTO problems (file_id, level, code, cell, key, label, written, message) VALUES (?,?,?,?,?,?,?,?)",
                 [(file_id, p.level, p.code, p.cell, p.key, p.label, p.written, p.message) for p in problems or []],
             )
-            self.db.execute("COMMIT")
+            if commit:
+                self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             self.db.execute("ROLLBACK") if self.db.in_transaction else None
             raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
         record.id = file_id
         record.version = row["version"]
         return file_id
+
+    def commit(self) -> None:
+        """Commit the files recorded with ``commit=False`` (nothing if there are none)."""
+        if not self.db.in_transaction:
+            return
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.db.execute("ROLLBACK") if self.db.in_transaction else None
+            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
 
     def update(self, file_id: int, **changes: Any) -> None:
         """Change columns of one file (e.g. ``moved=1``, ``stored_path=…``, ``receipt_path=…``)."""

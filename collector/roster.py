@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -107,30 +108,25 @@ class Roster:
         return cores
 
     @cached_property
-    def _prefix(self) -> dict[str, list[tuple[str, Unit]]]:
-        """Names by their first two characters: finding those inside a text without a scan of all."""
-        prefix: dict[str, list[tuple[str, Unit]]] = {}
-        for key, unit in self._exact.items():
-            prefix.setdefault(key[:2], []).append((key, unit))
-        return prefix
+    def _names_inside(self) -> tuple[dict[str, tuple[int, ...]], dict[str, set[Unit]]]:
+        """For finding names inside a text without a scan of all: the lengths of the names that begin
+        with each two characters, and the units by name."""
+        return _text_index((key, unit) for key, unit in self._exact.items())
 
     @cached_property
-    def _core_prefix(self) -> dict[str, list[tuple[str, Unit]]]:
-        """Names without suffix (if long enough) by their first two characters."""
-        prefix: dict[str, list[tuple[str, Unit]]] = {}
-        for key, unit in self._exact.items():
-            if len(core(key)) >= _MIN_PART:
-                prefix.setdefault(core(key)[:2], []).append((core(key), unit))
-        return prefix
+    def _cores_inside(self) -> tuple[dict[str, tuple[int, ...]], dict[str, set[Unit]]]:
+        """The same for names without suffix (if long enough)."""
+        return _text_index((core(key), unit) for key, unit in self._exact.items() if len(core(key)) >= _MIN_PART)
 
     def _inside(self, text: str, *, cores: bool = False) -> set[Unit]:
         """Units whose name (or, with ``cores``, name without suffix, if long enough) appears in ``text``."""
-        index = self._core_prefix if cores else self._prefix
-        found = set()
+        lengths, units = self._cores_inside if cores else self._names_inside
+        found: set[Unit] = set()
         for i in range(len(text)):
-            for key, unit in index.get(text[i : i + 2], ()):
-                if text.startswith(key, i):
-                    found.add(unit)
+            for n in lengths.get(text[i : i + 2], ()):
+                named = units.get(text[i : i + n])
+                if named:
+                    found |= named
         return found
 
     def get(self, name: str) -> Unit | None:
@@ -229,6 +225,15 @@ class Roster:
             names = "、".join(f"{s}“{u.name}”" for s, u in evidence)
             return MatchResult(None, f"表头没有填写填报单位，而{names}不一致", candidates=tuple(distinct))
         return MatchResult(None, "表头没有填写填报单位，文件名也看不出是哪个单位")
+
+
+def _text_index(names: Iterable[tuple[str, Unit]]) -> tuple[dict[str, tuple[int, ...]], dict[str, set[Unit]]]:
+    lengths: dict[str, set[int]] = {}
+    units: dict[str, set[Unit]] = {}
+    for name, unit in names:
+        lengths.setdefault(name[:2], set()).add(len(name))
+        units.setdefault(name, set()).add(unit)
+    return {start: tuple(sorted(found)) for start, found in lengths.items()}, units
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import IO
 
@@ -139,59 +140,60 @@ class Config:
 
 @dataclass
 class Workspace:
-    """Paths of a workspace, and its config once read."""
+    """Paths of a workspace, and its config once read. (The paths are worked out once: ingest asks for
+    them for every file.)"""
 
     root: Path
 
-    @property
+    @cached_property
     def config_path(self) -> Path:
         return self.root / CONFIG_NAME
 
-    @property
+    @cached_property
     def inbox(self) -> Path:
         return self.root / "inbox"
 
-    @property
+    @cached_property
     def outbox(self) -> Path:
         return self.root / "outbox"
 
-    @property
+    @cached_property
     def receipts(self) -> Path:
         return self.outbox / "回执"
 
-    @property
+    @cached_property
     def archive(self) -> Path:
         return self.root / "archive"
 
-    @property
+    @cached_property
     def returned(self) -> Path:
         return self.root / "returned"
 
-    @property
+    @cached_property
     def held(self) -> Path:
         return self.root / "held"
 
-    @property
+    @cached_property
     def ignored(self) -> Path:
         return self.root / "ignored"
 
-    @property
+    @cached_property
     def logs(self) -> Path:
         return self.root / "logs"
 
-    @property
+    @cached_property
     def ledger_path(self) -> Path:
         return self.root / LEDGER_NAME
 
-    @property
+    @cached_property
     def schemas(self) -> Path:
         return self.root / "schemas"
 
-    @property
+    @cached_property
     def lock_path(self) -> Path:
         return self.root / LOCK_NAME
 
-    @property
+    @cached_property
     def staging(self) -> Path:
         """Where copies are made before they are moved into place (our own files only)."""
         return self.root / ".collector-tmp"

@@ -1,4 +1,4 @@
-"""The ledger: one transaction per file, which return counts, held returns settled."""
+"""The ledger: each file whole in one transaction, which return counts, held returns settled."""
 
 import pytest
 
@@ -18,8 +18,9 @@ def ledger(tmp_path):
 
 
 def test_record_with_values_and_problems(ledger):
-    file_id = ledger.record(_rec("a"), [("k1", "表!D4", 3), ("k2", "表!D5", "是"), ("k3", None, None)],
-                            [ProblemRow("warning", "blank", "没有填写", "表!D6", "k4", "标签", "")])
+    file_id = ledger.record(_rec("a"), {"k1": 3, "k2": "是", "k3": None},
+                            [ProblemRow("warning", "blank", "没有填写", "表!D6", "k4", "标签", "")],
+                            cells={"k1": "表!D4", "k2": "表!D5"})
     assert list(ledger.values([file_id])) == [(file_id, "k1", "表!D4", 3), (file_id, "k2", "表!D5", "是"),
                                               (file_id, "k3", None, None)]
     ((fid, problem),) = ledger.problems([file_id])
@@ -30,9 +31,28 @@ def test_record_with_values_and_problems(ledger):
 def test_a_failed_record_leaves_nothing(ledger):
     with pytest.raises(LedgerError):
         # values go in, then a problem without its message fails: nothing of the file stays
-        ledger.record(_rec("a"), [("k1", None, 1)], [ProblemRow("error", "blank", None)])
+        ledger.record(_rec("a"), {"k1": 1}, [ProblemRow("error", "blank", None)])
     assert ledger.files() == []
     assert list(ledger.values([1])) == []
+
+
+def test_a_batch_of_files_is_committed_together_each_whole(tmp_path):
+    path = tmp_path / "l.sqlite3"
+    with Ledger(path) as ledger:
+        first = ledger.record(_rec("a"), {"k1": 1}, commit=False)
+        assert ledger.record(_rec("b", unit="乙局"), commit=False) == first + 1
+        assert [f.name for f in ledger.files()] == ["a", "b"]  # seen by this connection already
+        with Ledger(path) as other:
+            assert other.files() == []  # not by another until committed
+        ledger.commit()
+        ledger.commit()  # nothing open: nothing to do
+        ledger.record(_rec("c", unit="丙局"), commit=False)
+        with pytest.raises(LedgerError):  # a failed file takes its open batch with it
+            ledger.record(_rec("d"), {"k1": 1}, [ProblemRow("error", "blank", None)], commit=False)
+        ledger.record(_rec("e", unit="戊局"), commit=False)  # closed without a commit: rolled back
+    with Ledger(path) as ledger:
+        assert [f.name for f in ledger.files()] == ["a", "b"]
+        assert list(ledger.values([first])) == [(first, "k1", None, 1)]
 
 
 def test_versions_and_which_counts(ledger):
@@ -69,9 +89,9 @@ def test_known_in_place(ledger):
 def test_counted_values_by_file_from_value_sets_or_vals(ledger):
     import json
 
-    old = ledger.record(_rec("a", unit="乙局"), [("k1", "表!D4", 3), ("k2", "表!D5", "是，\"引号\"")])
-    new = ledger.record(_rec("b", unit="甲局"), [("k1", "表!D4", 7), ("k2", "表!D5", None)])
-    ledger.record(_rec("c", state="returned", unit="甲局"), [("k1", "表!D4", -1)])
+    old = ledger.record(_rec("a", unit="乙局"), {"k1": 3, "k2": "是，\"引号\""}, cells={"k1": "表!D4", "k2": "表!D5"})
+    new = ledger.record(_rec("b", unit="甲局"), {"k1": 7, "k2": None}, cells={"k1": "表!D4", "k2": "表!D5"})
+    ledger.record(_rec("c", state="returned", unit="甲局"), {"k1": -1}, cells={"k1": "表!D4"})
     # a return recorded by an earlier version, one row per value in vals
     ledger.db.execute("DELETE FROM value_sets WHERE file_id = ?", (old,))
     ledger.db.executemany("INSERT INTO vals (file_id, seq, key, cell, value) VALUES (?, ?, ?, ?, ?)",
@@ -90,7 +110,7 @@ def test_a_ledger_of_an_earlier_version_gets_the_cells_column(tmp_path):
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE value_sets (file_id INTEGER PRIMARY KEY, json TEXT NOT NULL)")
     with Ledger(path) as ledger:
-        file_id = ledger.record(_rec("a"), [("k1", "表!D4", 1)])
+        file_id = ledger.record(_rec("a"), {"k1": 1}, cells={"k1": "表!D4"})
         assert list(ledger.values([file_id])) == [(file_id, "k1", "表!D4", 1)]
 
 

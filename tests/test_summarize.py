@@ -167,7 +167,7 @@ def _values_ledger(path, form, odd=None):
             values.update(odd or {})
         record = FileRecord(None, f"单位{i}.xlsx", f"{i:064x}", 1, "2020-06-28T09:00:00", "accepted", "inbox/x.xlsx",
                             form=form.id, unit=f"单位{i}", period="2020-06")
-        ledger.record(record, [(ref.key, None, values[ref.key]) for ref in form.blank_refs])
+        ledger.record(record, {ref.key: values[ref.key] for ref in form.blank_refs})
     return ledger
 
 
