@@ -169,12 +169,14 @@ def form_model(form: Form) -> type[BaseModel]:
     return model
 
 
-def prepare(forms: dict[str, Form]) -> None:
-    """Build every form's reader and model now (each is built once, when first needed, in any case):
-    a worker process forked afterwards has them ready."""
+def prepare(forms: dict[str, Form], expected: str | None = None) -> None:
+    """Build every form's reader now, and the model of the ``expected`` form (of every form if None);
+    each is built once, when first needed, in any case: a worker process forked afterwards has them
+    ready. (Every file is told apart by the readers; the model checks only the files of its form.)"""
     for form in forms.values():
         prepare_reading(form)
-        form_model(form)
+        if expected is None or form.id == expected:
+            form_model(form)
 
 
 @lru_cache(maxsize=4096)

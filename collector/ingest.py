@@ -23,6 +23,7 @@ alias added), they are settled like any new return.
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 import json
 import os
@@ -215,7 +216,7 @@ def ingest(
             files = _inbox_files(workspace) if paths is None else [Path(p) for p in paths]
             if on_start is not None:
                 on_start(len(files))
-            with _Prechecks(workspace, files if parallel else [], forms) as run.prechecks:
+            with _Prechecks(workspace, files if parallel else [], forms, config.form) as run.prechecks:
                 for record in held:
                     run.reexamine(record)
                 for path in files:
@@ -244,10 +245,11 @@ def _worker_start(schemas: str) -> None:
     threading.Thread(target=_exit_with_parent, daemon=True).start()
 
 
-def _hand_to_forked_workers(forms: dict[str, Form]) -> None:
-    """Forms with their readers and models built, for workers forked next: they start with them."""
+def _hand_to_forked_workers(forms: dict[str, Form], expected: str | None) -> None:
+    """Forms with their readers (and the expected form's model) built, for workers forked next: they
+    start with them."""
     global _WORKER_FORMS
-    prepare(forms)
+    prepare(forms, expected)
     _WORKER_FORMS = forms
 
 
@@ -323,15 +325,18 @@ class _Chunk:
 class _Prechecks:
     """Reading and checking is most of ingest's work and needs nothing from the ledger: worker
     processes do it ahead for a large inbox, a few files per task, while this process records, moves
-    and writes receipts in arrival order. Whenever this process would wait for a worker, it checks the
-    last task no worker has started itself instead. A result is used only for the very bytes this
-    process then reads (same hash); anything else — a changed file, a failed worker — is checked here
-    as usual."""
+    and writes receipts in arrival order. When this process would wait for a worker, it checks the
+    first task no worker has started yet itself instead: the one it will need soonest (a task from
+    the far end would leave its files' own part, in arrival order, all for the end, after the
+    workers are done). A result is used only for the very bytes this process then reads (same hash);
+    anything else — a changed file, a failed worker — is checked here as usual."""
 
-    def __init__(self, workspace: Workspace, files: list[Path], forms: dict[str, Form]) -> None:
+    def __init__(self, workspace: Workspace, files: list[Path], forms: dict[str, Form],
+                 expected: str | None = None) -> None:
         self.pool: Any = None
         self.chunk_of: dict[str, _Chunk] = {}  # tasks not collected yet
-        self.queue: list[_Chunk] = []  # tasks in the order handed out: this process takes from the far end
+        self.queue: list[_Chunk] = []  # tasks in the order handed out
+        self.started = 0  # every task before this one in the queue is started or collected
         self.results: dict[str, _Ahead | None] = {}  # collected, not asked for yet
         candidates = [p for p in files if is_spreadsheet_name(p.name) and not is_temp_file(p.name)
                       and not is_system_file(p.name)]
@@ -345,17 +350,22 @@ class _Prechecks:
         from concurrent.futures import ProcessPoolExecutor
 
         if method == "fork":
-            _hand_to_forked_workers(forms)
+            _hand_to_forked_workers(forms, expected)
+            # what the workers inherit, the garbage collector leaves alone: else each full collection
+            # in a worker writes to every inherited object, copying the pages the processes shared
+            gc.freeze()
         try:
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                             initializer=_worker_start, initargs=(str(workspace.schemas),))
-            for i in range(0, len(candidates), CHUNK):
+            for i in range(0, len(candidates), CHUNK):  # the workers start with the first task
                 paths = [str(p) for p in candidates[i : i + CHUNK]]
                 chunk = _Chunk(paths, self.pool.submit(_precheck, paths))
                 self.queue.append(chunk)
                 self.chunk_of.update(dict.fromkeys(paths, chunk))
         except (OSError, RuntimeError):  # no processes to be had here: check in this process
             self.close()
+        finally:
+            gc.unfreeze()
 
     def __enter__(self) -> _Prechecks:
         return self
@@ -379,6 +389,7 @@ class _Prechecks:
             self.pool = None
         self.chunk_of = {}
         self.queue = []
+        self.started = 0
         self.results = {}
 
     def _collect(self, chunk: _Chunk, forms: dict[str, Form]) -> None:
@@ -395,16 +406,13 @@ class _Prechecks:
         self.results.update(zip(chunk.paths, found))
 
     def _steal(self, forms: dict[str, Form]) -> bool:
-        """Check the last task no worker has started yet, here; False if there is none."""
-        while self.queue:
-            chunk = self.queue.pop()
-            if chunk.paths[0] not in self.chunk_of:
-                continue  # collected already
-            if chunk.future.running() or chunk.future.done():  # started: so has every task before it
-                self.queue.clear()
-                return False
-            self._collect(chunk, forms)
-            return True
+        """Check the first task no worker has started yet, here; False if there is none."""
+        while self.started < len(self.queue):
+            chunk = self.queue[self.started]
+            self.started += 1
+            if chunk.paths[0] in self.chunk_of and not (chunk.future.running() or chunk.future.done()):
+                self._collect(chunk, forms)
+                return True
         return False
 
     def get(self, path: Path, sha: str, forms: dict[str, Form]) -> CheckResult | None:
@@ -416,7 +424,8 @@ class _Prechecks:
                 return None
             while not chunk.future.done() and self._steal(forms):
                 pass
-            self._collect(chunk, forms)
+            if key not in self.results:  # not the very task just checked here
+                self._collect(chunk, forms)
         done = self.results.pop(key)
         if done is None or done[0] != sha or (done[1] is not None and done[1] not in forms):
             return None

@@ -95,3 +95,20 @@ def test_percent_typed_with_its_sign_into_a_template_is_flagged(tmp_path, forms)
     assert warning.cell == f"{wb.worksheets[0].title}!{coordinate}"
     assert warning.message == ("“应急志愿者·占当地常住人口比例”填写的是 0.15：如果是想填 15%，请直接填写数字 15"
                                "（不带 % 号）；如果确实不到 1%，可以不改。")
+
+
+def test_prepare_builds_every_reader_and_only_the_expected_model():
+    """What a forked worker starts with: every form's reader (to tell any file apart), and the model
+    of the form being collected; another form's model is built when a file of it first comes."""
+    from collector import check, reader
+    from collector.forms import load_forms
+
+    forms = load_forms()  # new objects: nothing built for them yet
+    check.prepare(forms, "dxal-2020")
+    assert all(reader._MATCHERS[id(f)].form is f for f in forms.values())
+    built = {f.id for f in forms.values() if id(f) in check._MODELS and check._MODELS[id(f)][0] is f}
+    assert built == {"dxal-2020"}
+    other = forms["haicheng-2020"]
+    assert check.form_model(other) is check.form_model(other)  # built now, once
+    check.prepare(forms)  # all of them
+    assert all(check._MODELS[id(f)][0] is f for f in forms.values())

@@ -623,20 +623,38 @@ def test_checking_ahead_in_worker_processes_changes_nothing(tmp_path, monkeypatc
     assert any(from_workers)  # checked ahead by the workers (the first few maybe here, while they start)
 
 
-def test_while_a_worker_is_busy_this_process_checks_from_the_far_end(tmp_path):
-    """The first file is asked for before any worker has started: rather than wait, this process checks
-    files from the end of the queue; every result equals a check made here."""
-    from collector.check import check_file
-    from collector.ingest import PARALLEL_MIN, _Prechecks
+def _slow_precheck(paths):
+    """A worker that takes its time over every task (forked workers run what the parent has patched)."""
+    time.sleep(1.0)
+    return _real_precheck(paths)
 
+
+_real_precheck = ingest_module._precheck
+
+
+def test_while_a_worker_is_busy_this_process_checks_the_next_tasks_itself(tmp_path, monkeypatch):
+    """While the workers are busy with the first tasks, this process does not wait: it checks the
+    tasks no worker has started yet itself, in order; every result equals a check made here."""
+    from collector.check import check_file
+    from collector.ingest import PARALLEL_MIN, _Prechecks, _start_method
+
+    if _start_method() != "fork":
+        pytest.skip("a spawned worker does not run the patched task")
+    monkeypatch.setattr(ingest_module, "_precheck", _slow_precheck)
     ws = make_workspace(tmp_path)
     _fill_inbox(ws.inbox, PARALLEL_MIN + 6)
     files = sorted(ws.inbox.glob("*.xlsx"))
     with _Prechecks(ws, files, FORMS) as prechecks:
         if not prechecks:
             pytest.skip("no worker processes on this machine")
+        deadline = time.monotonic() + 30
+        while not prechecks.queue[0].future.running() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the first task handed to a worker
         got = [prechecks.get(files[0], sha(files[0]), FORMS)]
-        assert str(files[-1]) in prechecks.results  # checked here while the worker was starting
+        # while the worker slept over the first task, the tasks nobody had started were checked here
+        # (those a worker had not started yet: which, depends on how fast it is handed them)
+        assert prechecks.started == len(prechecks.queue)
+        assert any(chunk.future.cancelled() for chunk in prechecks.queue)
         got += [prechecks.get(p, sha(p), FORMS) for p in files[1:]]
     for path, result in zip(files, got):
         if result is not None:  # None: the caller checks it itself
