@@ -11,6 +11,11 @@ workspace each time:
 Prints the medians per return and the ratio. Targets: ≤ 2 ms per return, and the whole ingest process
 under a quarter of the pandas loop.
 
+Run it on a quiet machine, not within minutes of deleting thousands of files (a test run, the last
+benchmark's clean-up) under the same folder: ext4 without a journal then skips the recently freed
+inodes one by one on every file created, and the 1,000 receipts cost up to 6× their usual time. Set
+TMPDIR to put the runs elsewhere.
+
     python benchmarks/bench_ingest.py [--returns 1000] [--repeat 3]
 """
 
