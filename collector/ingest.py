@@ -381,9 +381,15 @@ class _Prechecks:
         for: they only read and check, and waiting on a pool mid-interrupt can hang."""
         if self.pool is not None:
             if interrupted:
-                for process in list(getattr(self.pool, "_processes", {}).values()):
+                manager = getattr(self.pool, "_executor_manager_thread", None)
+                for process in list((getattr(self.pool, "_processes", None) or {}).values()):
                     process.terminate()
                 self.pool.shutdown(wait=False, cancel_futures=True)
+                if manager is not None:
+                    # the pool's own thread closes its pipes as it ends: let it end now, not while the
+                    # interpreter exits (Python 3.11 may then write to a pipe being closed, and print
+                    # "Exception ignored … Bad file descriptor" after our message)
+                    manager.join(timeout=10)
             else:
                 self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
