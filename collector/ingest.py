@@ -10,9 +10,9 @@ Each file ends in one state, said in one line:
   where it is). Nothing is ever deleted.
 
 Crash safety (see ``ledger``): the file's bytes are read once, hashed and checked; its row is
-recorded (``moved = 0``); a batch of rows is committed together, each file whole; once they are durable, each original is renamed into the place
-its row names (if it is still the very file that was read), the renames are made durable, and the
-rows are marked ``moved``. A run first completes whatever an interrupted one left (``moved = 0``),
+recorded (``moved = 0``); a batch of rows is committed together, each file whole; once they are
+durable, each original is renamed into the place its row names (if it is still the very file that
+was read), the renames are made durable, and the rows are marked ``moved``. A run first completes whatever an interrupted one left (``moved = 0``),
 so a ``kill -9`` at any moment and a re-run give the same result as an undisturbed run. A rename,
 not a copy: the original is moved unchanged, and no second file is written for it.
 
@@ -349,7 +349,8 @@ class _Prechecks:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        if method == "fork":
+        frozen = method == "fork"
+        if frozen:
             _hand_to_forked_workers(forms, expected)
             # what the workers inherit, the garbage collector leaves alone: else each full collection
             # in a worker writes to every inherited object, copying the pages the processes shared
@@ -365,7 +366,8 @@ class _Prechecks:
         except (OSError, RuntimeError):  # no processes to be had here: check in this process
             self.close()
         finally:
-            gc.unfreeze()
+            if frozen:
+                gc.unfreeze()
 
     def __enter__(self) -> _Prechecks:
         return self
@@ -497,12 +499,20 @@ def _unlink_if_same(path: Path, sha: str) -> bool:
     return True
 
 
+def _numbered(name: str, n: int) -> str:
+    """``name`` itself (n = 1), else ``stem (n).suffix``: how a second file of the same name is kept."""
+    if n == 1:
+        return name
+    stem, suffix = os.path.splitext(name)
+    return f"{stem} ({n}){suffix}"
+
+
 def _free_name(path: Path) -> Path:
     """``path``, or ``name (2)`` … beside it if that is taken."""
     n, candidate = 1, path
     while candidate.exists():
         n += 1
-        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+        candidate = path.with_name(_numbered(path.name, n))
     return candidate
 
 
@@ -544,7 +554,6 @@ class _Run:
         self.pending: list[_Pending] = []
         self.settling = SETTLING_SECONDS
         self.prechecks: _Prechecks | None = None
-        self.staging_made = False
         # paths as str: looked up for every file, and a Path hashes slowly
         self.reserved: set[str] = set()  # destinations of this batch, not yet moved there
         self.stuck: set[str] = set()  # taken in already, but could not be moved out of the inbox yet
@@ -565,10 +574,9 @@ class _Run:
     def _destination(self, folder: Path, name: str, sha: str) -> Path:
         """``folder/name``, or ``name (2)`` … when another file has that name (or a file of this batch
         is to be moved there); the same bytes reuse theirs."""
-        stem, suffix = os.path.splitext(name)
         n, base = 1, str(folder)
         while True:
-            candidate = os.path.join(base, name if n == 1 else f"{stem} ({n}){suffix}")
+            candidate = os.path.join(base, _numbered(name, n))
             if candidate not in self.reserved and (not os.path.exists(candidate) or _sha256_file(candidate) == sha):
                 self.reserved.add(candidate)
                 return Path(candidate)
@@ -585,6 +593,13 @@ class _Run:
                 folder = (self.ws.archive if state == "accepted" else self.ws.returned) / (period or NO_PERIOD)
             self.folders[key] = folder
         return folder
+
+    def _make_folder(self, folder: Path | str) -> None:
+        """Make ``folder`` (and its parents) if this run has not made it yet."""
+        key = str(folder)
+        if key not in self.folders_made:
+            os.makedirs(key, exist_ok=True)
+            self.folders_made.add(key)
 
     # -- steps ----------------------------------------------------------------------------------
 
@@ -659,10 +674,7 @@ class _Run:
         arrival for the next pass) and the bytes read are written in its place instead."""
         if os.path.exists(p.stored) and _sha256_file(p.stored) == p.sha256:  # in place already (copied, or a crash)
             return _unlink_if_same(p.source, p.sha256)
-        parent = os.path.dirname(p.stored)
-        if parent not in self.folders_made:
-            os.makedirs(parent, exist_ok=True)
-            self.folders_made.add(parent)
+        self._make_folder(os.path.dirname(p.stored))
         try:
             now = p.source.stat()
         except FileNotFoundError:
@@ -686,9 +698,7 @@ class _Run:
 
     def _write_copy(self, p: _Pending) -> None:
         """The bytes read, put in place via a staged file (a crash leaves no half copy in place)."""
-        if not self.staging_made:
-            self.ws.staging.mkdir(exist_ok=True)
-            self.staging_made = True
+        self._make_folder(self.ws.staging)
         staged = self.ws.staging / f"{p.sha256[:16]}{p.stored.suffix.lower()}"
         with open(staged, "wb") as stream:
             stream.write(p.data)
@@ -707,9 +717,7 @@ class _Run:
                values: dict[str, Any] | None = None, cells: dict[str, str | None] | None = None,
                problems: list[ProblemRow] | None = None, receipt: ReceiptInput | None = None) -> FileOutcome:
         """Write the receipt and commit the row; the original is moved into place with its batch."""
-        if str(folder) not in self.folders_made:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.folders_made.add(str(folder))
+        self._make_folder(folder)
         dest = self._destination(folder, Path(record.name).name, record.sha256)
         record.stored_path = self.rel(dest)
         receipt_file = None
@@ -867,7 +875,7 @@ class _Run:
         problems = problem_rows(checked.problems)
         if checked.form is not None and checked.form.id != self.form.id:
             problems.insert(0, ProblemRow("error", "wrong_form", record.reason + "。请使用下发的原表填写。"))
-        if checked.form is not None:  # its values: every blank of the form, in reading order
+        if checked.form is not None:
             record.header_json = json.dumps(checked.header, ensure_ascii=False)
         previous = None
         if state == "accepted":
@@ -878,6 +886,7 @@ class _Run:
                 previous = earlier[-1] if earlier else None
         folder = self._folder(state, record.period)
         receipt = ReceiptInput(record, checked.form, problems, checked.values, self.config.office, previous)
+        # the check's values: every blank of the form, in reading order (empty without a form)
         outcome = self._store(record, source, data, st, folder, checked.values, checked.cells, problems, receipt)
         if state == "accepted" and record.period:
             self.result.periods_changed.add(record.period)

@@ -111,7 +111,7 @@ class Roster:
     def _names_inside(self) -> tuple[dict[str, tuple[int, ...]], dict[str, set[Unit]]]:
         """For finding names inside a text without a scan of all: the lengths of the names that begin
         with each two characters, and the units by name."""
-        return _text_index((key, unit) for key, unit in self._exact.items())
+        return _text_index(self._exact.items())
 
     @cached_property
     def _cores_inside(self) -> tuple[dict[str, tuple[int, ...]], dict[str, set[Unit]]]:
