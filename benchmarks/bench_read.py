@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from collector.check import check_file
-from collector.forms import load_forms
-from collector.samples import realistic_values, write_return
+from collector.forms.model import load_forms
+from collector.jobs.samples import realistic_values, write_return
+from collector.reading.check import check_file
 
 
 def generate(folder: Path, form_id: str, n: int) -> list[Path]:

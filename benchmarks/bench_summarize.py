@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from collector.forms import load_forms
-from collector.ledger import FileRecord, Ledger
-from collector.samples import realistic_values
-from collector.workspace import Workspace, init_workspace
+from collector.forms.model import load_forms
+from collector.inbox.ledger import FileRecord, Ledger
+from collector.inbox.workspace import Workspace, init_workspace
+from collector.jobs.samples import realistic_values
 
 FORM_ID = "dxal-2020"
 ROOT = Path(__file__).resolve().parent.parent

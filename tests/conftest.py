@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.forms import load_forms
+from collector.forms.model import load_forms
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_FORMS = ("dxal-2020", "haicheng-2020", "changchun-2019")

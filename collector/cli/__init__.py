@@ -13,7 +13,8 @@ from typing import NoReturn
 import typer
 
 # typer (>= 0.26) bundles its own click and does not re-export the error it raises for a wrong call
-from typer._click.exceptions import NoArgsIsHelpError, UsageError as CommandLineError
+from typer._click.exceptions import NoArgsIsHelpError
+from typer._click.exceptions import UsageError as CommandLineError
 from typer.core import TyperGroup
 
 from ..errors import CollectorError

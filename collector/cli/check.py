@@ -17,8 +17,8 @@ def check(
     workspace: Path | None = WorkspaceOption,
 ) -> None:
     """检查统计表，不做任何记录。Read and check returns; exit 0 when every file can be counted."""
-    from ..check import check_file  # pydantic and the readers: only for the commands that read returns
-    from ..forms import load_forms
+    from ..forms.model import load_forms
+    from ..reading.check import check_file  # pydantic and the readers: only for the commands that read returns
 
     forms = load_forms(schemas_dir(workspace))
     results = [check_file(path, forms) for path in files]

@@ -13,7 +13,7 @@ def demo(
     directory: Path = typer.Argument(Path("collector-demo"), help="演示工作目录（新建或空目录）。", file_okay=False),
 ) -> None:
     """演示：建立工作目录、模拟各单位报送、接收检查并写出汇总表。Run the whole job on sample data."""
-    from ..demo import build_demo  # pandas loads only for this command
+    from ..jobs.demo import build_demo  # pandas loads only for this command
 
     result = build_demo(directory)
     typer.echo(format_demo(result))

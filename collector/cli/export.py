@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..workspace import open_workspace
+from ..inbox.workspace import open_workspace
 from .output import format_export
 from .workspace_option import WorkspaceOption
 
@@ -16,7 +16,7 @@ def export(
     workspace: Path | None = WorkspaceOption,
 ) -> None:
     """导出本期明细（CSV 带 BOM，Excel 可直接打开；Parquet 供分析）。Export the long table as CSV and Parquet."""
-    from ..export import export as export_period  # pandas loads only for this command
+    from ..reports.export import export as export_period  # pandas loads only for this command
 
     result = export_period(open_workspace(workspace), period)
     typer.echo(format_export(result))

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from ..errors import UsageError
-from ..workspace import open_workspace
+from ..inbox.workspace import open_workspace
 from .output import format_ingest_summary, format_outcome
 from .workspace_option import WorkspaceOption
 
 if TYPE_CHECKING:
-    from ..ingest import FileOutcome
+    from ..inbox.ingest import FileOutcome
 
 
 def _aliases(values: list[str]) -> list[tuple[str, str]]:
@@ -36,7 +36,7 @@ def ingest(
 
     退出码：0 全部接收；1 有退回、待确认或稍后处理的文件（回执在 outbox/回执/）；130 按 Ctrl-C 中断。
     """
-    from ..ingest import ingest as ingest_inbox  # the readers: only for the commands that read returns
+    from ..inbox.ingest import ingest as ingest_inbox  # the readers: only for the commands that read returns
 
     ws = open_workspace(workspace)
     pairs = _aliases(alias)
@@ -57,7 +57,7 @@ def _with_progress(ws, period, pairs):  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from ..ingest import ingest as ingest_inbox
+    from ..inbox.ingest import ingest as ingest_inbox
 
     console = Console(highlight=False)
     with Progress(TextColumn("处理中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..workspace import init_workspace
+from ..inbox.workspace import init_workspace
 from .output import format_init
 
 

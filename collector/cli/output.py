@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..ledger import LEVEL_NAMES
+from ..wording import LEVEL_NAMES
 
 if TYPE_CHECKING:  # heavy modules, imported by their own commands only
-    from ..check import CheckResult
-    from ..demo import DemoResult
-    from ..export import ExportResult
-    from ..forms import Form
-    from ..summarize import SummaryResult
-    from ..template import WrittenTemplate
+    from ..forms.model import Form
+    from ..jobs.demo import DemoResult
+    from ..reading.check import CheckResult
+    from ..reports.export import ExportResult
+    from ..reports.summarize import SummaryResult
+    from ..reports.templates import WrittenTemplate
 
 
 

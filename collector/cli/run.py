@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..workspace import open_workspace
+from ..inbox.workspace import open_workspace
 from .workspace_option import WorkspaceOption
 
 
@@ -18,7 +18,7 @@ def run(
 
     退出码：0 一切正常；1 有需要处理的事（退回、待确认、逾期未报、汇总表未能更新）；2 无法运行（如另一个任务正在运行）。
     """
-    from ..run import run as run_job  # the readers: only for the commands that read returns
+    from ..jobs.run import run as run_job  # the readers: only for the commands that read returns
 
     ws = open_workspace(workspace)
     result = run_job(ws, period=period, on_line=typer.echo)

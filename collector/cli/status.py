@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from ..status import current_period, status_report
-from ..workspace import open_workspace
+from ..inbox.workspace import open_workspace
+from ..reports.status import current_period, status_report
 from .output import format_status
 from .workspace_option import WorkspaceOption
 

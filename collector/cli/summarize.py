@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..workspace import open_workspace
+from ..inbox.workspace import open_workspace
 from .output import format_summary
 from .workspace_option import WorkspaceOption
 
@@ -16,7 +16,7 @@ def summarize(
     workspace: Path | None = WorkspaceOption,
 ) -> None:
     """写出本期汇总表（outbox/…_汇总.xlsx）。Write the consolidated report of a period."""
-    from ..summarize import summarize as summarize_period  # pandas loads only for this command
+    from ..reports.summarize import summarize as summarize_period  # pandas loads only for this command
 
     result = summarize_period(open_workspace(workspace), period)
     typer.echo(format_summary(result))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..workspace import open_workspace
+from ..inbox.workspace import open_workspace
 from .output import format_templates
 from .workspace_option import WorkspaceOption
 
@@ -19,7 +19,7 @@ def template(
     workspace: Path | None = WorkspaceOption,
 ) -> None:
     """生成发给各单位的空白表（outbox/空白表/）。Write blank returns, one per unit."""
-    from ..template import make_templates  # openpyxl loads only for this command
+    from ..reports.templates import make_templates  # openpyxl loads only for this command
 
     ws = open_workspace(workspace)
     batch = make_templates(ws, form_id=form_id, period=period, units=units, all_units=all_units)

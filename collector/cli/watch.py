@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..workspace import open_workspace
+from ..inbox.workspace import open_workspace
 from .output import format_outcome
 from .workspace_option import WorkspaceOption
 
@@ -19,7 +19,7 @@ def watch(
     workspace: Path | None = WorkspaceOption,
 ) -> None:
     """监视 inbox/：文件一放入（写完后）即处理并写回执，每个文件一行。按 Ctrl-C 停止。"""
-    from ..watch import watch as watch_inbox  # watchdog: only when watching
+    from ..inbox.watch import watch as watch_inbox  # watchdog: only when watching
 
     ws = open_workspace(workspace)
     result = watch_inbox(

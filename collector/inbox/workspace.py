@@ -1,0 +1,463 @@
+"""A workspace: the folder a clerk works in, and its config.
+
+Layout (the repository root is itself a workspace)::
+
+    collector.toml     config: form, office name, deadlines per period
+    units.csv          the roster: 单位,地区,别名
+    inbox/             returned files are dropped here
+    outbox/            what goes out: consolidated reports, receipts (回执/), blank templates (空白表/)
+    archive/           accepted originals, unchanged, by period
+    returned/          returns sent back, each beside its receipt
+    held/              returns held for a decision (待确认)
+    ignored/           files set aside that are not returns (never deleted)
+    logs/              the overnight run's log
+    collector.sqlite3  the ledger: every file received, every value, every problem
+    collect.lock       held while a command takes files in (ingest, watch, run)
+    .collector-tmp/    copies being made (only ever our own copies; cleared on the next run)
+    schemas/           (optional) the workspace's own form files
+
+Periods: every return belongs to one — ``YYYY-MM`` (the 安全生产月 is ``2020-06``), ``YYYY-Www`` for
+weekly reports, ``YYYY-H1``/``YYYY-H2`` for half-year campaigns. ``period_for_date`` maps a date
+(填报日期, or the arrival day) to the configured period it belongs to.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+import time
+import tomllib
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import IO
+
+from ..errors import RunLocked, UsageError, WorkspaceError
+
+CONFIG_NAME = "collector.toml"
+LEDGER_NAME = "collector.sqlite3"
+LOCK_NAME = "collect.lock"
+ROSTER_NAMES = ("units.csv", "units.xlsx")
+ROSTER_HEADER = "单位,地区,别名"
+#: a return dated this long after a period's deadline still belongs to that period (late returns)
+LATE_GRACE = timedelta(days=31)
+#: … for a weekly report, two days (after that the next week's report is due)
+WEEKLY_GRACE = timedelta(days=2)
+
+PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2]|W(0[1-9]|[1-4]\d|5[0-3])|H[12])$")
+
+
+def check_period(period: str) -> str:
+    """``2020-06``, ``2020-W25``, ``2020-H2``; anything else is a usage error."""
+    if not PERIOD_RE.match(period):
+        raise UsageError(f"期间“{period}”格式不对：应为 YYYY-MM（如 2020-06）、YYYY-Www（如 2020-W25）或 YYYY-H1/H2。")
+    return period
+
+
+def period_start(period: str) -> date:
+    """The first day a period covers."""
+    year, rest = int(period[:4]), period[5:]
+    if rest.startswith("W"):
+        return date.fromisocalendar(year, int(rest[1:]), 1)
+    if rest.startswith("H"):
+        return date(year, 1 if rest == "H1" else 7, 1)
+    return date(year, int(rest), 1)
+
+
+_DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*(?:[-./月]\s*(\d{1,2}))?")
+
+
+def parse_date(text: str | None) -> date | None:
+    """填报日期 as units write it: 2020-06-28, 2020年6月28日, 2020.6.28, 2020/6/28, 2020年6月; else None."""
+    if not text:
+        return None
+    text = str(text).strip()
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial date that lost its format
+        serial = int(float(text))
+        if 30000 <= serial <= 60000:
+            return date(1899, 12, 30) + timedelta(days=serial)
+        return None
+    match = _DATE_RE.search(text)
+    if not match:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3) or 1))
+    except ValueError:
+        return None
+
+
+def period_for_date(day: date, deadlines: dict[str, date]) -> str:
+    """The period a return dated ``day`` belongs to.
+
+    A configured period (one with a deadline) claims the days from its start until a month after its
+    deadline (two days for a week), so a late return still counts for it; when several claim the day, the one whose deadline
+    is nearest wins. Otherwise the calendar: the ISO week when the workspace's periods are weekly,
+    else the month.
+    """
+    claiming = [
+        (abs((day - deadline).days), period)
+        for period, deadline in deadlines.items()
+        if period_start(period) <= day <= deadline + (WEEKLY_GRACE if period[5:].startswith("W") else LATE_GRACE)
+    ]
+    if claiming:
+        return min(claiming)[1]
+    if any(p[5:].startswith("W") for p in deadlines):
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day.year}-{day.month:02d}"
+
+
+@dataclass
+class Config:
+    """What ``collector.toml`` says."""
+
+    form: str
+    office: str = ""
+    contact: str = ""
+    phone: str = ""
+    deadlines: dict[str, date] = field(default_factory=dict)
+
+    def to_toml(self) -> str:
+        lines = [
+            "# collector 工作目录配置。修改后保存即可生效。",
+            f'form = "{self.form}"          # 收集的统计表（schemas/ 中的 id）',
+            f'office = "{self.office}"      # 本单位名称，汇总表的“填报单位”',
+            f'contact = "{self.contact}"    # 汇总表的联系人',
+            f'phone = "{self.phone}"        # 汇总表的电话',
+            "",
+            "# 各期间的报送截止日期：期间 = 日期",
+            "[deadlines]",
+        ]
+        lines += [f'"{p}" = {d.isoformat()}' for p, d in sorted(self.deadlines.items())]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Workspace:
+    """Paths of a workspace, and its config once read. (The paths are worked out once: ingest asks for
+    them for every file.)"""
+
+    root: Path
+
+    @cached_property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @cached_property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @cached_property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @cached_property
+    def receipts(self) -> Path:
+        return self.outbox / "回执"
+
+    @cached_property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @cached_property
+    def returned(self) -> Path:
+        return self.root / "returned"
+
+    @cached_property
+    def held(self) -> Path:
+        return self.root / "held"
+
+    @cached_property
+    def ignored(self) -> Path:
+        return self.root / "ignored"
+
+    @cached_property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @cached_property
+    def ledger_path(self) -> Path:
+        return self.root / LEDGER_NAME
+
+    @cached_property
+    def schemas(self) -> Path:
+        return self.root / "schemas"
+
+    @cached_property
+    def lock_path(self) -> Path:
+        return self.root / LOCK_NAME
+
+    @cached_property
+    def staging(self) -> Path:
+        """Where copies are made before they are moved into place (our own files only)."""
+        return self.root / ".collector-tmp"
+
+    @property
+    def roster_path(self) -> Path | None:
+        for name in ROSTER_NAMES:
+            if (self.root / name).is_file():
+                return self.root / name
+        return None
+
+    def folders(self) -> list[Path]:
+        return [self.inbox, self.outbox, self.receipts, self.archive, self.returned, self.held, self.ignored, self.logs]
+
+    def config(self) -> Config:
+        """Read ``collector.toml``; a missing or broken config is a WorkspaceError."""
+        if not self.config_path.is_file():
+            raise WorkspaceError(
+                f"{self.root} 不是工作目录（没有 {CONFIG_NAME}）。请先运行：collect init --form 表格编号，"
+                "或用 --workspace 指定工作目录。"
+            )
+        try:
+            data = tomllib.loads(self.config_path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise WorkspaceError(f"配置文件 {self.config_path} 无法读取：{exc}") from exc
+        if not isinstance(data.get("form"), str) or not data["form"]:
+            raise WorkspaceError(f"配置文件 {self.config_path} 缺少 form（统计表编号）。")
+        deadlines = {}
+        for period, value in (data.get("deadlines") or {}).items():
+            if not PERIOD_RE.match(period) or not isinstance(value, date):
+                raise WorkspaceError(f"配置文件 {self.config_path} 的 deadlines 中“{period} = {value}”格式不对。")
+            deadlines[period] = value
+        return Config(
+            form=data["form"],
+            office=str(data.get("office", "")),
+            contact=str(data.get("contact", "")),
+            phone=str(data.get("phone", "")),
+            deadlines=deadlines,
+        )
+
+
+def open_workspace(root: Path | None) -> Workspace:
+    """The workspace at ``root`` (default: the current directory)."""
+    return Workspace((root or Path.cwd()).resolve())
+
+
+# ---------------------------------------------------------------------------------------------
+# making a workspace
+
+
+@dataclass
+class InitResult:
+    """What ``init_workspace`` made, and what was already there (and left alone)."""
+
+    workspace: Workspace
+    created: list[Path] = field(default_factory=list)
+    existing: list[Path] = field(default_factory=list)
+    config: Config | None = None
+
+
+def init_workspace(root: Path, form_id: str, office: str = "") -> InitResult:
+    """Make the folders, ``collector.toml`` and an empty roster; never overwrite anything."""
+    from ..forms.model import load_forms
+
+    workspace = Workspace(Path(root).resolve())
+    forms = load_forms(workspace.schemas)
+    if form_id not in forms:
+        known = "、".join(f"{f.id}（{f.title}）" for f in forms.values())
+        raise UsageError(f"没有编号为“{form_id}”的统计表。可用的有：{known}")
+    form = forms[form_id]
+    result = InitResult(workspace)
+    try:
+        workspace.root.mkdir(parents=True, exist_ok=True)
+        for folder in workspace.folders():
+            (result.existing if folder.is_dir() else result.created).append(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+        config = Config(form=form.id, office=office, deadlines=dict(form.deadlines))
+        if workspace.config_path.exists():
+            result.existing.append(workspace.config_path)
+        else:
+            _write_new(workspace.config_path, config.to_toml().encode("utf-8"))
+            result.created.append(workspace.config_path)
+        if workspace.roster_path is not None:
+            result.existing.append(workspace.roster_path)
+        else:
+            # UTF-8 with BOM, so that Excel on a Chinese Windows opens it right
+            _write_new(workspace.root / ROSTER_NAMES[0], (ROSTER_HEADER + "\r\n").encode("utf-8-sig"))
+            result.created.append(workspace.root / ROSTER_NAMES[0])
+    except OSError as exc:
+        raise WorkspaceError(f"无法在 {workspace.root} 建立工作目录：{exc.strerror or exc}") from exc
+    result.config = workspace.config()
+    return result
+
+
+#: characters Windows refuses in a file name, and the names it reserves
+_WINDOWS_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_file_name(text: str) -> str:
+    """A file name Windows accepts: no \\ / : * ? " < > | or control characters, no trailing dot or space,
+    no reserved device name."""
+    text = unicodedata.normalize("NFC", text)
+    text = _WINDOWS_BAD.sub("_", text).strip().rstrip(". ")
+    if text.split(".")[0].upper() in _WINDOWS_RESERVED:
+        text = "_" + text
+    return text or "_"
+
+
+@contextmanager
+def staged_file(folder: Path, suffix: str) -> Iterator[Path]:
+    """A temporary file beside where a file is going (so that the final rename is atomic), readable
+    by colleagues like any new file; gone afterwards unless the caller renamed it into place."""
+    handle, name = tempfile.mkstemp(dir=folder, prefix=".~", suffix=suffix)
+    os.close(handle)
+    path = Path(name)
+    try:
+        readable_by_all(path)
+        yield path
+    finally:
+        if path.exists():
+            path.unlink()
+
+
+def readable_by_all(path: Path) -> None:
+    """As a new file would be (the umask decides): mkstemp's 0600 would hide a report or a blank form
+    from colleagues on a shared folder."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create ``path``; if it appeared meanwhile, leave it alone."""
+    try:
+        with open(path, "xb") as stream:
+            stream.write(data)
+    except FileExistsError:
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# the lock
+
+
+class WorkspaceLock:
+    """An exclusive lock on the workspace, held while files are taken in.
+
+    An OS file lock (``fcntl.flock`` / ``msvcrt.locking``) on ``collect.lock``: the system releases it
+    when the process ends, however it ends (``kill -9`` included), so a lock is never left stale. The
+    file says who holds it. Re-entrant within one process (``run`` holds it while ``ingest`` runs).
+    A forked child (ingest's worker processes) lets go of its copy at once (``_forget_in_child``), so
+    that a worker orphaned by a killed run never holds the lock against the next one.
+    """
+
+    _held: dict[Path, int] = {}
+    _streams: dict[Path, IO[str]] = {}
+
+    def __init__(self, workspace: Workspace, *, wait: float = 0.0, purpose: str = "collect") -> None:
+        self.path = workspace.lock_path
+        self.wait = wait
+        self.purpose = purpose
+        self._stream: IO[str] | None = None
+
+    def __enter__(self) -> WorkspaceLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def acquire(self) -> None:
+        key = self.path
+        if self._held.get(key):
+            self._held[key] += 1
+            return
+        try:
+            stream = open(self.path, "a+", encoding="utf-8")
+        except OSError as exc:
+            raise WorkspaceError(f"无法建立锁文件 {self.path}：{exc.strerror or exc}") from exc
+        deadline = time.monotonic() + self.wait
+        while True:
+            if _try_lock(stream):
+                break
+            if time.monotonic() >= deadline:
+                stream.seek(0)
+                holder = stream.read().strip() or "另一个进程"
+                stream.close()
+                raise RunLocked(f"工作目录正被占用（{holder}），本次不运行。请等它结束后再试。", path=str(self.path))
+            time.sleep(0.05)
+        stream.seek(0)
+        stream.truncate()
+        stream.write(f"{self.purpose}，进程 {os.getpid()}，开始于 {datetime.now():%Y-%m-%d %H:%M:%S}")
+        stream.flush()
+        self._stream = stream
+        self._held[key] = 1
+        self._streams[key] = stream
+
+    def release(self) -> None:
+        key = self.path
+        count = self._held.get(key, 0)
+        if count > 1:
+            self._held[key] = count - 1
+            return
+        self._held.pop(key, None)
+        self._streams.pop(key, None)
+        if self._stream is not None:
+            try:
+                self._stream.seek(0)
+                self._stream.truncate()
+                self._stream.flush()
+            except OSError:
+                pass
+            _unlock(self._stream)
+            self._stream.close()
+            self._stream = None
+
+
+def _forget_in_child() -> None:
+    """In a forked child: close its copies of the held locks' files, without unlocking — an flock
+    belongs to the open file shared with the parent, which keeps it until its own copy is closed."""
+    for stream in WorkspaceLock._streams.values():
+        try:
+            stream.close()  # its buffer is empty (flushed when the lock was taken): only the fd goes
+        except OSError:
+            pass
+    WorkspaceLock._streams.clear()
+    WorkspaceLock._held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(stream: IO[str]) -> bool:
+        try:
+            stream.seek(0)
+            msvcrt.locking(stream.fileno(), msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(stream: IO[str]) -> None:
+        try:
+            stream.seek(0)
+            msvcrt.locking(stream.fileno(), msvcrt.LK_UNLCK, 1)
+        except OSError:
+            pass
+
+else:
+    import fcntl
+
+    def _try_lock(stream: IO[str]) -> bool:
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(stream: IO[str]) -> None:
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
+        except OSError:
+            pass

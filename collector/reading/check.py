@@ -1,0 +1,298 @@
+"""Check a return: a pydantic model per form, built from its form file, reporting every problem at once.
+
+Two levels. An **error** means the return cannot be counted (negative, a decimal count, words where a
+number belongs, percent over 100, both 是 and 否 ticked, a line of the table missing, not a known
+form, unreadable file). A **warning** means it is counted but the clerk should look (a blank left
+empty and counted as 0, an approximation, a 是/否 left unanswered).
+
+Every problem names the file, the cell (``统计表!D7``), the blank's label, what was written, and a
+Chinese sentence telling the unit what to write instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache, partial
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, create_model
+from pydantic_core import PydanticCustomError
+
+from ..errors import ReturnError
+from ..forms.model import Blank, BlankRef, Form, quoted
+from ..forms.values import Reading, normalize, read_number, read_text, read_yesno, strip_brackets
+from .reader import ReturnRead, read_workbook
+from .reader import prepare as prepare_reading
+from .workbook import open_workbook
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a return, said so that the unit can fix it."""
+
+    level: Level
+    code: str
+    message: str
+    cell: str | None = None
+    key: str | None = None
+    label: str | None = None
+    written: str | None = None
+
+
+@dataclass
+class CheckResult:
+    """A file after reading and checking: values in reading order, every problem, and whether it counts."""
+
+    file: Path
+    form: Form | None = None
+    unit: str | None = None
+    header: dict[str, str | None] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    cells: dict[str, str | None] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    properties: dict[str, str] = field(default_factory=dict)
+    error_code: str | None = None  # set when the file is not a readable return at all
+
+    @property
+    def ok(self) -> bool:
+        """Countable: read as a known form, with no error."""
+        return self.form is not None and not any(p.level == "error" for p in self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+    def to_json(self) -> dict[str, Any]:
+        """The object ``collect check --json`` prints for this file."""
+        values = []
+        if self.form is not None:
+            for ref in self.form.blank_refs:
+                values.append({"key": ref.key, "label": ref.label, "cell": self.cells.get(ref.key),
+                               "value": self.values.get(ref.key)})
+        return {
+            "file": str(self.file),
+            "form": self.form.id if self.form else None,
+            "unit": self.unit,
+            "ok": self.ok,
+            "values": values,
+            "problems": [{"level": p.level, "cell": p.cell, "key": p.key, "message": p.message} for p in self.problems],
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# the pydantic model of a form
+
+
+def _quote(raw: str | None) -> str:
+    """What the unit wrote, without the blank's own brackets: “-3”, not “（-3）”."""
+    return strip_brackets(normalize(raw or ""))
+
+
+def _validate_blank(raw: Any, info: ValidationInfo, *, blank: Blank) -> Any:
+    """Turn the text of one blank into its value; raise for errors, note warnings in the context."""
+    warnings: list[tuple[str, str, str]] = info.context["warnings"] if info.context else []
+    if raw is None:
+        # the line was not found; reported once per line by check_read
+        return None
+    kind = blank.kind
+    if kind == "count":
+        reading = read_number(raw, unit=blank.unit, whole=True)
+    elif blank.kind == "percent":
+        reading = read_number(raw, unit=None, whole=False)
+    elif blank.kind == "yesno":
+        reading = read_yesno(raw)
+    else:
+        reading = read_text(raw)
+    return _judge(reading, raw, blank, warnings)
+
+
+def _judge(reading: Reading, raw: str, blank: Blank, warnings: list[tuple[str, str, str]]) -> Any:
+    if reading.problem is None:  # the common case first: nothing to say
+        return reading.value
+    label, written = blank.label, _quote(raw)
+    match reading.problem:
+        case "blank" if blank.kind == "text":
+            warnings.append((blank.key, "blank", f"{quoted(label)}没有填写；请填写具体形式或内容。"))
+            return None
+        case "blank":
+            warnings.append((blank.key, "blank", f"{quoted(label)}没有填写，按 0 计；如实际为 0 请填写 0。"))
+            return None
+        case "approx":
+            warnings.append((blank.key, "approx",
+                             f"{quoted(label)}填写的“{written}”是约数，按 {reading.value} 计；请填写准确的数字。"))
+            return reading.value
+        case "unanswered":
+            warnings.append((blank.key, "unanswered", f"{quoted(label)}没有勾选“是”或“否”；请勾选其中一个。"))
+            return None
+        case "both":
+            raise PydanticCustomError("both", f"{quoted(label)}的“是”和“否”都勾选了；只能勾选其中一个。")
+        case "negative" if blank.kind == "percent":
+            raise PydanticCustomError("over_100", f"{quoted(label)}应填写 0 到 100 之间的数，现填写“{written}”。")
+        case "negative":
+            raise PydanticCustomError("negative", f"{quoted(label)}应填写不小于0的整数，现填写“{written}”。")
+        case "decimal":
+            raise PydanticCustomError(
+                "decimal", f"{quoted(label)}应填写整数（单位：{blank.unit}），不能有小数，现填写“{written}”。")
+        case "over_100":
+            raise PydanticCustomError("over_100", f"{quoted(label)}应填写 0 到 100 之间的数，现填写“{written}”。")
+        case _:  # not_number
+            hint = "不小于0的整数" if blank.kind == "count" else " 0 到 100 之间的数"
+            raise PydanticCustomError(
+                "not_number", f"{quoted(label)}应填写{hint}，现填写“{written}”；没有请填 0，有请填写准确数字。")
+
+
+_PY_TYPES = {"count": int, "percent": float, "text": str, "yesno": str}
+_MODELS: dict[int, tuple[Form, type[BaseModel]]] = {}
+
+
+def form_model(form: Form) -> type[BaseModel]:
+    """The pydantic model of a form: one optional field per blank, validated from the written text."""
+    cached = _MODELS.get(id(form))
+    if cached is not None and cached[0] is form:
+        return cached[1]
+    fields: dict[str, Any] = {}
+    for ref in form.blank_refs:
+        validator = BeforeValidator(partial(_validate_blank, blank=ref.blank))
+        fields[ref.key] = (Annotated[_PY_TYPES[ref.kind] | None, validator], None)
+    model = create_model(  # type: ignore[call-overload]
+        f"Return_{form.id.replace('-', '_')}",
+        __config__=ConfigDict(extra="forbid"),
+        **{_field_name(k): (t, d) for k, (t, d) in fields.items()},
+    )
+    _MODELS[id(form)] = (form, model)
+    return model
+
+
+def prepare(forms: dict[str, Form], expected: str | None = None) -> None:
+    """Build every form's reader now, and the model of the ``expected`` form (of every form if None);
+    each is built once, when first needed, in any case: a worker process forked afterwards has them
+    ready. (Every file is told apart by the readers; the model checks only the files of its form.)"""
+    for form in forms.values():
+        prepare_reading(form)
+        if expected is None or form.id == expected:
+            form_model(form)
+
+
+@lru_cache(maxsize=4096)
+def _field_name(key: str) -> str:
+    # pydantic field names must be identifiers; keys use dots
+    return key.replace(".", "__")
+
+
+_PLANS: dict[int, tuple[Form, tuple[tuple[BlankRef, str, str], ...]]] = {}
+
+
+def _plan(form: Form) -> tuple[tuple[BlankRef, str, str], ...]:
+    """(ref, key, field name) of every blank in reading order, worked out once per form."""
+    cached = _PLANS.get(id(form))
+    if cached is None or cached[0] is not form:
+        cached = _PLANS[id(form)] = (form, tuple((ref, ref.key, _field_name(ref.key)) for ref in form.blank_refs))
+    return cached[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# checking
+
+
+def check_read(read: ReturnRead) -> CheckResult:
+    """Validate everything read from a return; collect every problem, not just the first."""
+    form = read.form
+    result = CheckResult(
+        file=read.path,
+        form=form,
+        unit=read.unit,
+        header={name: hv.value for name, hv in read.header.items()},
+        cells={key: found.cell for key, found in read.blanks.items()},
+        properties=read.properties,
+    )
+    plan = _plan(form)
+    blanks = read.blanks
+    raw = {name: blanks[key].raw if key in blanks else None for _, key, name in plan}
+    warnings: list[tuple[str, str, str]] = []
+    model = form_model(form)
+    try:
+        instance = model.model_validate(raw, context={"warnings": warnings})
+        values = {key: getattr(instance, name) for _, key, name in plan}
+        failed: dict[str, tuple[str, str]] = {}
+    except ValidationError as exc:
+        failed = {str(e["loc"][0]).replace("__", "."): (e["type"], e["msg"]) for e in exc.errors()}
+        values = {}
+        warnings.clear()
+        for ref, key, name in plan:
+            if key in failed:
+                values[key] = None
+                continue
+            values[key] = _validate_blank(raw[name], _Info({"warnings": warnings}), blank=ref.blank)
+    result.values = values
+    for line in read.missing_lines:
+        result.problems.append(Problem(
+            "error", "missing_line",
+            f"表中找不到这一行：“{line.text}”。请按下发的原表填写，不要改动或删除表中文字。",
+        ))
+    if failed or warnings:
+        by_key = {key: (code, message) for key, code, message in warnings}
+        for ref, key, _ in plan:
+            if key not in failed and key not in by_key:
+                continue
+            found = blanks.get(key)
+            common = {"cell": found.cell if found else None, "key": key, "label": ref.label,
+                      "written": _quote(found.raw) if found and found.raw is not None else None}
+            if key in failed:
+                code, message = failed[key]
+                result.problems.append(Problem("error", code, message, **common))
+            else:
+                code, message = by_key[key]
+                result.problems.append(Problem("warning", code, message, **common))
+    if read.layout == "template":
+        result.problems += _percent_fractions(form, values, read)
+    if not read.unit:
+        result.problems.append(Problem(
+            "warning", "no_unit", f"表头“{form.unit_field}”没有填写；请填写单位全称。"))
+    return result
+
+
+def _percent_fractions(form: Form, values: dict[str, Any], read: ReturnRead) -> list[Problem]:
+    """A percent typed with its % sign into a template's number cell (15%) is stored by Excel and WPS
+    as 0.15: warn, so that the figure is not silently 100 times too small."""
+    problems = []
+    for ref in form.blank_refs:
+        value = values.get(ref.key)
+        if ref.kind == "percent" and isinstance(value, (int, float)) and 0 < value < 1:
+            found = read.blanks.get(ref.key)
+            problems.append(Problem(
+                "warning", "percent_fraction",
+                f"{quoted(ref.label)}填写的是 {value:g}：如果是想填 {value * 100:g}%，请直接填写数字 {value * 100:g}"
+                "（不带 % 号）；如果确实不到 1%，可以不改。",
+                cell=found.cell if found else None, key=ref.key, label=ref.label, written=f"{value:g}",
+            ))
+    return problems
+
+
+class _Info:
+    """Stands in for pydantic's ValidationInfo when a field is validated on its own."""
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        self.context = context
+
+
+def check_file(path: Path, forms: dict[str, Form], data: bytes | None = None) -> CheckResult:
+    """Open, read and check one file (``data``: its bytes, if read already). Bad input becomes a result
+    with one error, never an exception."""
+    path = Path(path)
+    try:
+        workbook = open_workbook(path, data)
+        read = read_workbook(workbook, forms)
+    except ReturnError as exc:
+        return CheckResult(file=path, problems=[Problem("error", exc.code, exc.message)], error_code=exc.code)
+    return check_read(read)
+
+
+def problem_dict(problem: Problem) -> dict[str, Any]:
+    return asdict(problem)

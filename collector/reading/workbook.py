@@ -1,0 +1,204 @@
+"""Open a returned file safely and hand back its cells with their addresses.
+
+Returns come from outside, so before anything parses them: the file's size is capped, a zip's
+unpacked size and member count are capped (zip bombs), XML parts that declare a DTD or entities are
+refused, encrypted workbooks are recognised. Cell values are read with python-calamine (fast, and it
+reads .xlsx, .xlsm and legacy .xls alike); the template's metadata (docProps/custom.xml) is parsed
+with defusedxml.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+from python_calamine import CalamineWorkbook
+
+from ..errors import EmptyFile, PasswordProtected, TooLarge, UnreadableWorkbook, UnsafeXML
+
+#: a returned statistics table is tens of kilobytes; anything above this is not one
+MAX_FILE_BYTES = 20 * 1024 * 1024
+#: what an .xlsx may unpack to
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_MEMBERS = 2000
+#: rows and columns of a sheet looked at (a table is a few dozen rows)
+MAX_ROWS = 2000
+MAX_COLS = 60
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+_SCANNED = frozenset({"xl/workbook.xml", "docProps/custom.xml"})
+_CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+_ADDRESS = re.compile(r"([A-Z]{1,3})([1-9]\d{0,6})")
+
+
+def column_letter(col: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_address(sheet: str, row: int, col: int) -> str:
+    """``统计表!D7`` for row 6, column 3 (0-based)."""
+    return f"{sheet}!{column_letter(col)}{row + 1}"
+
+
+def parse_address(address: str) -> tuple[int, int] | None:
+    """``E7`` (or ``统计表!$E$7``) → (6, 4), 0-based row and column; None when it is not a cell address."""
+    m = _ADDRESS.fullmatch(address.rsplit("!", 1)[-1].replace("$", "").upper())
+    if not m:
+        return None
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)) - 1, col - 1
+
+
+def cell_text(value: Any) -> str:
+    """A cell's value as the text a person sees."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass
+class Sheet:
+    """One worksheet: its rows from A1 (0-based), and its merged ranges."""
+
+    name: str
+    rows: list[list[Any]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+    def text(self, row: int, col: int) -> str:
+        if row < len(self.rows) and col < len(self.rows[row]):
+            return cell_text(self.rows[row][col])
+        return ""
+
+    def address(self, row: int, col: int) -> str:
+        return cell_address(self.name, row, col)
+
+
+@dataclass
+class Workbook:
+    """The sheets of a returned file, and the template metadata if it came from our own blank form."""
+
+    path: Path
+    sheets: list[Sheet]
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+def _check_zip(data: bytes, path: Path) -> dict[str, str]:
+    """Refuse zip bombs and XML entity tricks; return the custom document properties."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableWorkbook("文件不完整或已损坏（可能没有传完），无法打开。请对方重新发送。") from exc
+    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+        raise TooLarge("文件解压后过大（超过 200 MB），不像统计表，可能是恶意文件，未读取。")
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        raise UnreadableWorkbook("这不是 Excel 表格文件（可能是 Word 文档或其他压缩包）。")
+    try:
+        # Every part is parsed by calamine (quick-xml), which expands no DTD entity ("unrecognized
+        # entity": an UnreadableWorkbook below), except docProps/custom.xml, parsed with defusedxml.
+        # The workbook part is looked at too: a DTD where every reader starts marks a crafted file.
+        for member in members:
+            if member.filename in _SCANNED:
+                with archive.open(member) as stream:
+                    head = stream.read(4096)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise UnsafeXML("文件中含有不安全的 XML 声明（DTD/实体），可能是恶意文件，未读取。")
+        if "docProps/custom.xml" in names:
+            return _custom_properties(archive.read("docProps/custom.xml"))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        if isinstance(exc, UnsafeXML):
+            raise
+        raise UnreadableWorkbook("文件不完整或已损坏（可能没有传完），无法打开。请对方重新发送。") from exc
+    return {}
+
+
+def _custom_properties(xml: bytes) -> dict[str, str]:
+    try:
+        root = SafeET.fromstring(xml)
+    except (DefusedXmlException, SafeET.ParseError) as exc:
+        raise UnsafeXML("文件的自定义属性含有不安全或错误的 XML，未读取。") from exc
+    props: dict[str, str] = {}
+    for prop in root.findall(f"{_CUSTOM_NS}property"):
+        name = prop.get("name")
+        if name and len(prop):
+            props[name] = (prop[0].text or "").strip()
+    return props
+
+
+def os_error_text(exc: OSError) -> str:
+    """What an operating-system error means, in words a clerk reads (the system's own are English)."""
+    if isinstance(exc, FileNotFoundError):
+        return "文件不存在（可能已被移走或改名）"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个文件夹，不是文件"
+    if isinstance(exc, PermissionError):
+        return "没有权限读取（文件可能正在其他程序中打开）"
+    return f"系统错误（{exc.errno}：{exc.strerror or exc}）"
+
+
+def open_workbook(path: Path, data: bytes | None = None) -> Workbook:
+    """Read a returned file into sheets of cell values, or raise a ReturnError saying why not.
+
+    ``data``: the file's bytes, when the caller has read them already (ingest hashes what it reads)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size if data is None else len(data)
+        if size == 0:
+            raise EmptyFile("文件是空的（0 字节），请对方重新发送。")
+        if size > MAX_FILE_BYTES:
+            raise TooLarge(f"文件过大（{size // (1024 * 1024)} MB），统计表不会这么大，未读取。")
+        if data is None:
+            data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableWorkbook(f"无法读取文件：{os_error_text(exc)}") from exc
+    properties: dict[str, str] = {}
+    if data.startswith(_ZIP_MAGIC):
+        properties = _check_zip(data, path)
+    elif data.startswith(_OLE_MAGIC):
+        if _ENCRYPTION_STREAM in data:
+            raise PasswordProtected("文件设置了打开密码，无法读取。请对方取消密码后重新发送。")
+    else:
+        raise UnreadableWorkbook("这不是 Excel 表格文件（.xlsx / .xls），无法作为统计表读取。")
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            # absolute positions from A1, so that addresses are the ones Excel shows
+            rows = [list(r[:MAX_COLS]) for r in sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)]
+            merged = list(sheet.merged_cell_ranges or [])
+            sheets.append(Sheet(name=name, rows=rows, merged=merged))
+    except Exception as exc:  # calamine raises its own error types; all mean the same to a clerk
+        text = str(exc).lower()
+        if "password" in text or "encrypt" in text:
+            raise PasswordProtected("文件设置了密码，无法读取。请对方取消密码后重新发送。") from exc
+        raise UnreadableWorkbook("文件已损坏或格式不对，无法打开。请对方用 Excel 或 WPS 另存为 .xlsx 后重新发送。") from exc
+    return Workbook(path=path, sheets=sheets, properties=properties)

@@ -1,0 +1,224 @@
+"""Roll the counted returns up into the numbers the consolidated report prints (pandas).
+
+Input is the long table of the counted returns' values — one row per (return, blank): unit,
+region, file, version, arrival, key, cell, value — and only counted returns ever reach it (the
+newest accepted return of each unit; never one sent back or held). From it:
+
+- a **count** blank is summed (a blank left empty counts as 0, as the units were told);
+- a **percent** blank is never summed: its mean, range and how many units gave it;
+- a **是/否** question is tallied (是 n, 否 m, 未答 k);
+- a **free-text** blank lists its distinct answers, most common first.
+
+The same figures are given per region (按地区), per activity (按活动) and per unit (明细).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..forms.model import Form
+from ..inbox.roster import NO_REGION
+
+LONG_COLUMNS = ["file_id", "unit", "region", "file", "version", "arrived_at", "key", "cell", "value"]
+#: separators between the answers a unit lists in one free-text blank (宣讲、展览)
+_ANSWER_SEPARATORS = re.compile(r"[、，,；;/／]+")
+
+
+@dataclass(frozen=True)
+class Total:
+    """The rolled-up figure of one blank."""
+
+    key: str
+    kind: str
+    sum: int | float = 0  # count
+    mean: float | None = None  # percent
+    low: float | None = None
+    high: float | None = None
+    reported: int = 0  # units that gave a value (percent, text) / a nonzero value (count)
+    yes: int = 0
+    no: int = 0
+    unanswered: int = 0
+    answers: tuple[tuple[str, int], ...] = ()  # text: (answer, how many units), most common first
+
+    @property
+    def all_yes(self) -> bool | None:
+        """是 only if every counted unit said 是; 否 if any said 否; None if nobody answered."""
+        if self.no:
+            return False
+        if self.yes and not self.unanswered:
+            return True
+        return None
+
+
+@dataclass
+class Rollup:
+    """Everything the report prints, computed from the counted returns."""
+
+    form: Form
+    totals: dict[str, Total]
+    by_region: pd.DataFrame  # index region; columns blank keys; counts summed, percent means, tallies
+    by_activity: pd.DataFrame  # section, activity, key, label, measure, kind, total, reported
+    detail: pd.DataFrame  # one row per counted return: unit, region, file, version, arrived_at, then keys
+    units: list[str] = field(default_factory=list)
+
+    @property
+    def counted(self) -> int:
+        return len(self.detail)
+
+
+def blank_table(form: Form) -> pd.DataFrame:
+    """The form's blanks in reading order, with what the report needs to know about each."""
+    return pd.DataFrame(
+        [
+            {
+                "seq": seq,
+                "key": ref.key,
+                "label": ref.label,
+                "kind": ref.kind,
+                "measure": ref.blank.unit or "",
+                "section": ref.section.name,
+                "activity": ref.activity.name,
+            }
+            for seq, ref in enumerate(form.blank_refs)
+        ]
+    )
+
+
+def _split_answers(text: Any) -> list[str]:
+    if not isinstance(text, str):
+        return []
+    return [a.strip() for a in _ANSWER_SEPARATORS.split(text) if a.strip()]
+
+
+def _tally(values: pd.Series) -> tuple[int, int, int]:
+    counts = values.value_counts(dropna=False)
+    yes, no = int(counts.get("是", 0)), int(counts.get("否", 0))
+    return yes, no, int(len(values) - yes - no)
+
+
+def tally_text(yes: int, no: int, unanswered: int = 0) -> str:
+    """（是12，否2） as printed beside a question."""
+    text = f"是{yes}，否{no}"
+    return text + (f"，未答{unanswered}" if unanswered else "")
+
+
+FILE_COLUMNS = ["unit", "region", "file", "version", "arrived_at"]
+
+
+def rollup(form: Form, long: pd.DataFrame, region_order: list[str] | None = None) -> Rollup:
+    """Roll up the long table of counted values (columns ``LONG_COLUMNS``) for ``form``."""
+    keys = [ref.key for ref in form.blank_refs]
+    long = long[long["key"].isin(keys)] if len(long) else pd.DataFrame(columns=LONG_COLUMNS)
+    files = long.drop_duplicates("file_id")[["file_id", *FILE_COLUMNS]].set_index("file_id")
+    wide = long.pivot(index="file_id", columns="key", values="value")
+    return rollup_wide(form, files, wide, region_order)
+
+
+def rollup_wide(
+    form: Form, files: pd.DataFrame, wide: pd.DataFrame, region_order: list[str] | None = None
+) -> Rollup:
+    """Roll up the counted returns given one row per return: ``files`` (``FILE_COLUMNS``) and ``wide``
+    (one column per blank key), both indexed by file id."""
+    blanks = blank_table(form)
+    kinds = dict(zip(blanks["key"], blanks["kind"]))
+    keys = list(blanks["key"])
+    files = files.copy()
+    files["region"] = files["region"].fillna(NO_REGION)
+    # the whole table, one row per counted return and one column per blank
+    wide = wide.reindex(index=files.index, columns=keys)
+    count_keys = [k for k in keys if kinds[k] == "count"]
+    percent_keys = [k for k in keys if kinds[k] == "percent"]
+    numeric = wide[count_keys + percent_keys].apply(pd.to_numeric, errors="coerce")
+    counts = numeric[count_keys].fillna(0)
+
+    totals: dict[str, Total] = {}
+    sums = counts.sum()
+    nonzero = (counts != 0).sum()
+    for key in count_keys:
+        total = sums[key]
+        totals[key] = Total(key, "count", sum=int(total) if float(total).is_integer() else float(total),
+                            reported=int(nonzero[key]))
+    for key in percent_keys:
+        column = numeric[key].dropna()
+        totals[key] = Total(
+            key, "percent",
+            mean=float(column.mean()) if len(column) else None,
+            low=float(column.min()) if len(column) else None,
+            high=float(column.max()) if len(column) else None,
+            reported=int(len(column)),
+        )
+    # each unit's answers to a free-text blank, split once for the totals and the regions
+    split = {key: [_split_answers(text) for text in wide[key].tolist()] for key in keys if kinds[key] == "text"}
+    for key in keys:
+        if kinds[key] == "yesno":
+            yes, no, unanswered = _tally(wide[key])
+            totals[key] = Total(key, "yesno", yes=yes, no=no, unanswered=unanswered, reported=yes + no)
+        elif kinds[key] == "text":
+            answers: Counter[str] = Counter()
+            for listed in split[key]:
+                answers.update(set(listed))
+            ranked = tuple(sorted(answers.items(), key=lambda item: (-item[1], item[0])))
+            totals[key] = Total(key, "text", answers=ranked, reported=int(wide[key].notna().sum()))
+
+    by_region = _by_region(files, wide, counts, numeric, split, kinds, keys, region_order)
+    by_activity = blanks[blanks["kind"].isin(["count", "percent"])].copy()
+    by_activity["total"] = [
+        totals[k].sum if totals[k].kind == "count" else totals[k].mean for k in by_activity["key"]
+    ]
+    by_activity["reported"] = [totals[k].reported for k in by_activity["key"]]
+    detail = files.join(wide)
+    detail[count_keys] = numeric[count_keys]  # converted once, above
+    detail = detail.sort_values(["region", "unit"], key=_region_sort_key(region_order))
+    return Rollup(form, totals, by_region, by_activity.reset_index(drop=True), detail, list(detail["unit"]))
+
+
+def _region_sort_key(region_order: list[str] | None):  # type: ignore[no-untyped-def]
+    order = {name: i for i, name in enumerate(region_order or [])}
+
+    def key(column: pd.Series) -> pd.Series:
+        if column.name == "region":
+            return column.map(lambda r: (order.get(r, len(order)), r))
+        return column
+
+    return key
+
+
+def _by_region(
+    files: pd.DataFrame,
+    wide: pd.DataFrame,
+    counts: pd.DataFrame,
+    numeric: pd.DataFrame,
+    split: dict[str, list[list[str]]],
+    kinds: dict[str, str],
+    keys: list[str],
+    region_order: list[str] | None,
+) -> pd.DataFrame:
+    region = files["region"]
+    order = {name: i for i, name in enumerate(region_order or [])}
+    regions = sorted(region.unique(), key=lambda r: (order.get(r, len(order)), r))
+    units = region.value_counts().reindex(regions).fillna(0).astype(int)
+    summed = counts.groupby(region).sum().reindex(regions).fillna(0)
+    means = numeric[[k for k in keys if kinds[k] == "percent"]].groupby(region).mean().reindex(regions)
+    # tallies and answers counted in plain Python: a pandas group per region and blank costs more
+    region_of_row = region.tolist()
+    columns: dict[str, Any] = {"units": units}
+    for key in keys:
+        kind = kinds[key]
+        if kind == "count":
+            columns[key] = summed[key]
+        elif kind == "percent":
+            columns[key] = means[key]
+        elif kind == "yesno":
+            said = Counter(zip(region_of_row, wide[key].tolist()))
+            columns[key] = [tally_text(said[r, "是"], said[r, "否"], units[r] - said[r, "是"] - said[r, "否"]) for r in regions]
+        else:
+            answers: dict[str, Counter[str]] = {r: Counter() for r in regions}
+            for r, listed in zip(region_of_row, split[key]):
+                answers[r].update(listed)
+            columns[key] = ["、".join(a for a, _ in answers[r].most_common()) for r in regions]
+    return pd.DataFrame(columns, index=pd.Index(regions, name="region"))

@@ -1,0 +1,121 @@
+"""The ledger: each file whole in one transaction, which return counts, held returns settled."""
+
+import pytest
+
+from collector.errors import LedgerError
+from collector.inbox.ledger import FileRecord, Ledger, ProblemRow
+
+
+def _rec(name, state="accepted", unit="甲局", sha=None, arrived="2020-06-28T10:00:00", **kw):
+    return FileRecord(id=None, name=name, sha256=sha or name * 8, size=1, arrived_at=arrived, state=state,
+                      inbox_path=f"inbox/{name}", form="f", unit=unit, period="2020-06", **kw)
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    with Ledger(tmp_path / "l.sqlite3") as opened:
+        yield opened
+
+
+def test_record_with_values_and_problems(ledger):
+    file_id = ledger.record(_rec("a"), {"k1": 3, "k2": "是", "k3": None},
+                            [ProblemRow("warning", "blank", "没有填写", "表!D6", "k4", "标签", "")],
+                            cells={"k1": "表!D4", "k2": "表!D5"})
+    assert list(ledger.values([file_id])) == [(file_id, "k1", "表!D4", 3), (file_id, "k2", "表!D5", "是"),
+                                              (file_id, "k3", None, None)]
+    ((fid, problem),) = ledger.problems([file_id])
+    assert problem.code == "blank" and problem.cell == "表!D6"
+    assert ledger.get(file_id).version == 1
+
+
+def test_a_failed_record_leaves_nothing(ledger):
+    with pytest.raises(LedgerError):
+        # values go in, then a problem without its message fails: nothing of the file stays
+        ledger.record(_rec("a"), {"k1": 1}, [ProblemRow("error", "blank", None)])
+    assert ledger.files() == []
+    assert list(ledger.values([1])) == []
+
+
+def test_a_batch_of_files_is_committed_together_each_whole(tmp_path):
+    path = tmp_path / "l.sqlite3"
+    with Ledger(path) as ledger:
+        first = ledger.record(_rec("a"), {"k1": 1}, commit=False)
+        assert ledger.record(_rec("b", unit="乙局"), commit=False) == first + 1
+        assert [f.name for f in ledger.files()] == ["a", "b"]  # seen by this connection already
+        with Ledger(path) as other:
+            assert other.files() == []  # not by another until committed
+        ledger.commit()
+        ledger.commit()  # nothing open: nothing to do
+        ledger.record(_rec("c", unit="丙局"), commit=False)
+        with pytest.raises(LedgerError):  # a failed file takes its open batch with it
+            ledger.record(_rec("d"), {"k1": 1}, [ProblemRow("error", "blank", None)], commit=False)
+        ledger.record(_rec("e", unit="戊局"), commit=False)  # closed without a commit: rolled back
+    with Ledger(path) as ledger:
+        assert [f.name for f in ledger.files()] == ["a", "b"]
+        assert list(ledger.values([first])) == [(first, "k1", None, 1)]
+
+
+def test_versions_and_which_counts(ledger):
+    assert ledger.next_version("甲局", "f", "2020-06") == 1
+    ledger.record(_rec("a"))
+    ledger.record(_rec("b", arrived="2020-06-29T10:00:00"))
+    ledger.record(_rec("c", state="returned", arrived="2020-06-30T10:00:00"))
+    # a held return settled later keeps its earlier arrival: it does not displace the newer one
+    ledger.record(_rec("d", arrived="2020-06-28T12:00:00"))
+    ledger.record(_rec("e", unit="乙局"))
+    assert [r.version for r in ledger.files() if r.state == "accepted"] == [1, 2, 3, 1]
+    assert sorted(r.name for r in ledger.counted("f", "2020-06")) == ["b", "e"]
+    assert ledger.next_version("甲局", "f", "2020-06") == 4
+
+
+def test_held_unsettled_and_moves(ledger):
+    held = ledger.record(_rec("h", state="held", unit=None, sha="x" * 64))
+    assert [r.id for r in ledger.held_unsettled()] == [held]
+    ledger.record(_rec("h2", state="duplicate", sha="x" * 64))
+    assert [r.id for r in ledger.held_unsettled()] == [held]  # a duplicate settles nothing
+    settled = ledger.record(_rec("h", sha="x" * 64))
+    assert ledger.held_unsettled() == []
+    assert {r.id for r in ledger.unfinished_moves()} == {held, held + 1, settled}
+    ledger.mark_moved([held, held + 1, settled])
+    assert ledger.unfinished_moves() == []
+
+
+def test_known_in_place(ledger):
+    ledger.record(_rec("~$a.xlsx", state="ignored", stored_path="inbox/~$a.xlsx", moved=1))
+    assert ledger.known_in_place("inbox/~$a.xlsx", "~$a.xlsx" * 8)
+    assert not ledger.known_in_place("inbox/~$a.xlsx", "other")
+
+
+def test_counted_values_by_file_from_value_sets_or_vals(ledger):
+    import json
+
+    old = ledger.record(_rec("a", unit="乙局"), {"k1": 3, "k2": "是，\"引号\""}, cells={"k1": "表!D4", "k2": "表!D5"})
+    new = ledger.record(_rec("b", unit="甲局"), {"k1": 7, "k2": None}, cells={"k1": "表!D4", "k2": "表!D5"})
+    ledger.record(_rec("c", state="returned", unit="甲局"), {"k1": -1}, cells={"k1": "表!D4"})
+    # a return recorded by an earlier version, one row per value in vals
+    ledger.db.execute("DELETE FROM value_sets WHERE file_id = ?", (old,))
+    ledger.db.executemany("INSERT INTO vals (file_id, seq, key, cell, value) VALUES (?, ?, ?, ?, ?)",
+                          [(old, 0, "k1", "表!D4", "3"), (old, 1, "k2", "表!D5", json.dumps("是，\"引号\""))])
+    got = {file_id: json.loads(text) for file_id, text in ledger.counted_values_by_file("f", "2020-06")}
+    assert got == {old: {"k1": 3, "k2": "是，\"引号\""}, new: {"k1": 7, "k2": None}}
+    assert ledger.cell_of(new, "k1") == "表!D4" and ledger.cell_of(old, "k2") == "表!D5"
+    assert list(ledger.values([new, old])) == [
+        (old, "k1", "表!D4", 3), (old, "k2", "表!D5", "是，\"引号\""), (new, "k1", "表!D4", 7), (new, "k2", "表!D5", None)]
+
+
+def test_a_ledger_of_an_earlier_version_gets_the_cells_column(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE value_sets (file_id INTEGER PRIMARY KEY, json TEXT NOT NULL)")
+    with Ledger(path) as ledger:
+        file_id = ledger.record(_rec("a"), {"k1": 1}, cells={"k1": "表!D4"})
+        assert list(ledger.values([file_id])) == [(file_id, "k1", "表!D4", 1)]
+
+
+def test_counted_ids_are_those_of_the_counted_returns(ledger):
+    for i, (unit, arrived) in enumerate([("甲", "2020-06-01"), ("甲", "2020-06-03"), ("乙", "2020-06-02")]):
+        ledger.record(FileRecord(None, f"{i}.xlsx", f"{i:064x}", 1, arrived, "accepted", "inbox/x.xlsx", form="f",
+                                 unit=unit, period="2020-06"))
+    assert ledger.counted_ids("f", "2020-06") == {r.id for r in ledger.counted("f", "2020-06")} == {2, 3}

@@ -1,0 +1,127 @@
+"""collect watch: a real observer on a temporary inbox; files written in chunks or saved via rename."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+from test_ingest import make_return, make_workspace
+
+from collector.inbox.watch import is_complete, watch
+
+
+class Watching:
+    """``watch`` running in a thread, with what it has answered so far."""
+
+    def __init__(self, workspace, **options):
+        self.workspace = workspace
+        self.outcomes = []
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(
+            target=watch, args=(workspace,),
+            kwargs=dict(on_file=self.outcomes.append, on_ready=self.ready.set, stop=self.stop, **options),
+            daemon=True,
+        )
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.ready.wait(10)
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+        assert not self.thread.is_alive()
+
+    def wait_for(self, count, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while len(self.outcomes) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.outcomes
+
+
+@pytest.fixture
+def ws(tmp_path):
+    return make_workspace(tmp_path)
+
+
+@pytest.fixture
+def whole(tmp_path):
+    return make_return(tmp_path / "whole.xlsx", "呼中林业局").read_bytes()
+
+
+@pytest.mark.parametrize("polling", [False, True])
+def test_a_file_written_in_chunks_is_read_once_complete(ws, whole, polling):
+    with Watching(ws, polling=polling, settle=0.5) as w:
+        target = ws.inbox / "呼中林业局 统计表.xlsx"
+        with open(target, "wb") as stream:
+            for start in range(0, len(whole), 2000):
+                stream.write(whole[start:start + 2000])
+                stream.flush()
+                time.sleep(0.1)  # a slow copy over the network
+        written = time.monotonic()
+        (outcome,) = w.wait_for(1)
+        answered = time.monotonic() - written
+    assert outcome.state == "accepted" and outcome.unit == "呼中林业局"
+    assert outcome.receipt.is_file()
+    assert answered < 2.0 + (1.0 if polling else 0.0)  # the polling observer looks once a second
+    assert not target.exists()
+
+
+def test_a_save_via_temp_file_and_rename_is_taken_once(ws, whole):
+    with Watching(ws, settle=0.3) as w:
+        temp = ws.inbox / "~WRL0001.tmp"
+        temp.write_bytes(whole)
+        os.replace(temp, ws.inbox / "呼中林业局.xlsx")  # what Excel does on save
+        outcomes = w.wait_for(1)
+        time.sleep(0.5)
+    assert [(o.name, o.state) for o in outcomes] == [("呼中林业局.xlsx", "accepted")]
+
+
+def test_files_already_there_and_missed_events_are_found_by_the_rescan(ws, whole):
+    (ws.inbox / "早到的.xlsx").write_bytes(whole)
+    with Watching(ws, settle=0.2, rescan=0.5) as w:
+        assert [o.name for o in w.wait_for(1)] == ["早到的.xlsx"]
+
+
+def test_a_file_that_never_completes_is_sent_back_in_the_end(ws, whole, monkeypatch):
+    import collector.inbox.watch as watch_module
+
+    monkeypatch.setattr(watch_module, "GIVE_UP_SECONDS", 1.0)
+    with Watching(ws, settle=0.2) as w:
+        (ws.inbox / "半截.xlsx").write_bytes(whole[:3000])
+        (outcome,) = w.wait_for(1)
+    assert outcome.state == "returned" and "不完整" in outcome.reason
+
+
+def test_ctrl_c_stops_cleanly(ws):
+    threading.Timer(0.8, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    started = time.monotonic()
+    result = watch(ws, settle=0.2)  # in the main thread, as the command runs it
+    assert time.monotonic() - started < 5
+    assert result.outcomes == []
+
+
+def test_is_complete(tmp_path, whole):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(whole[:-10])
+    assert not is_complete(path)
+    path.write_bytes(whole)
+    assert is_complete(path)
+    path.write_bytes(b"")
+    assert not is_complete(path)
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 1000)
+    assert not is_complete(path)
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 1020)
+    assert is_complete(path)
+
+
+def test_cli_watch_refuses_a_missing_workspace(tmp_path):
+    from typer.testing import CliRunner
+
+    from collector.cli import app
+
+    result = CliRunner().invoke(app, ["watch", "-w", str(tmp_path)])
+    assert result.exit_code == 2 and "不是工作目录" in result.output

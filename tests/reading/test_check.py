@@ -1,0 +1,114 @@
+"""Every sample return read and checked exactly as truth.json says (copies of ../shared/samples in tests/data)."""
+
+import re
+
+import pytest
+from conftest import SAMPLE_FORMS, sample_inbox, truth
+
+from collector.reading.check import check_file
+
+#: the problem code each defect in truth.json must produce
+DEFECT_CODES = {
+    "负数": "negative",
+    "小数": "decimal",
+    "非数字": "not_number",
+    "百分比超限": "over_100",
+    "是否都勾选": "both",
+    "不是统计表": "unknown_form",
+    "文件损坏": "unreadable",
+    "空文件": "empty",
+}
+
+
+def _cases():
+    for form_id in SAMPLE_FORMS:
+        for path in sorted(sample_inbox(form_id).iterdir()):
+            yield pytest.param(form_id, path, id=f"{form_id}/{path.name}")
+
+
+def _unit_of(path, t):
+    for unit in t["valid_units"]:
+        if unit in path.stem and "错误" not in path.stem:
+            return unit
+    return None
+
+
+@pytest.mark.parametrize(("form_id", "path"), list(_cases()))
+def test_sample(forms, form_id, path):
+    t = truth(form_id)
+    if path.name in t["ignored"]:
+        return  # lock files and .txt: ingest's business (test_ingest); check still must not crash
+    result = check_file(path, forms)
+    if path.name in t["rejected"]:
+        defect = t["rejected"][path.name]
+        if defect == "未知单位":
+            # the form itself is fine; only the roster (ingest) knows the unit is unknown
+            assert result.ok and result.unit not in t["valid_units"]
+            return
+        assert not result.ok
+        codes = {p.code for p in result.errors}
+        assert DEFECT_CODES[defect] in codes, (defect, result.problems)
+        if result.form is not None:
+            assert all(p.cell and re.match(r"^.+![A-Z]+\d+$", p.cell) for p in result.errors)
+        return
+    unit = _unit_of(path, t)
+    assert unit is not None, path.name
+    assert result.ok, result.problems
+    assert result.form.id == form_id
+    assert result.unit == unit
+    expected = t["values"][unit]
+    got = [result.values[ref.key] for ref in result.form.blank_refs]
+    # truth counts a blank left empty as 0; check reports it as not filled (None) with a warning
+    got = [0 if (v is None and ref.kind in ("count", "percent")) else v for v, ref in zip(got, result.form.blank_refs)]
+    assert got == expected
+
+
+@pytest.mark.parametrize("form_id", SAMPLE_FORMS)
+def test_form_matches_truth_slots(forms, form_id):
+    t = truth(form_id)
+    form = forms[form_id]
+    kinds = {"count": "n", "percent": "p", "text": "t", "yesno": "c"}
+    assert [kinds[r.kind] for r in form.blank_refs] == [s[3] for s in t["slots"]]
+
+
+def test_every_blank_has_its_cell(forms):
+    path = sample_inbox("dxal-2020") / "地区应急管理局-统计表.xlsx"
+    result = check_file(path, forms)
+    assert result.cells["launch.sessions"] == "统计表!D4"
+    assert all(result.cells[r.key] for r in result.form.blank_refs)
+
+
+def test_percent_typed_with_its_sign_into_a_template_is_flagged(tmp_path, forms):
+    """Excel and WPS store “15%” typed into a number cell as 0.15: a warning, never a silent 0.15."""
+    from collector.reports.templates import META_SHEET, build_template
+
+    form = forms["dxal-2020"]
+    wb = build_template(form, "呼中林业局", "2020-06")
+    meta = wb[META_SHEET]
+    cells = {row[0].value: row[1].value for row in meta.iter_rows() if row[0].value and row[1].value}
+    coordinate = cells["five_in.volunteer_share"]
+    wb.worksheets[0][coordinate] = 0.15
+    wb.save(tmp_path / "t.xlsx")
+    result = check_file(tmp_path / "t.xlsx", forms)
+    assert result.ok and result.values["five_in.volunteer_share"] == 0.15
+    (warning,) = [p for p in result.warnings if p.code == "percent_fraction"]
+    assert warning.cell == f"{wb.worksheets[0].title}!{coordinate}"
+    assert warning.message == ("“应急志愿者·占当地常住人口比例”填写的是 0.15：如果是想填 15%，请直接填写数字 15"
+                               "（不带 % 号）；如果确实不到 1%，可以不改。")
+
+
+def test_prepare_builds_every_reader_and_only_the_expected_model():
+    """What a forked worker starts with: every form's reader (to tell any file apart), and the model
+    of the form being collected; another form's model is built when a file of it first comes."""
+    from collector.forms.model import load_forms
+    from collector.reading import check, reader
+
+    forms = load_forms()  # new objects: nothing built for them yet
+    check.prepare(forms, "dxal-2020")
+    assert all(reader._MATCHERS[id(f)].form is f for f in forms.values())
+    built = {f.id for f in forms.values() if id(f) in check._MODELS and check._MODELS[id(f)][0] is f}
+    assert built == {"dxal-2020"}
+    other = forms["haicheng-2020"]
+    assert check.form_model(other) is check.form_model(other)  # built now, once
+    check.prepare(forms)  # all of them
+    assert all(check._MODELS[id(f)][0] is f for f in forms.values())

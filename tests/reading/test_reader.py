@@ -1,0 +1,65 @@
+"""Reading returns: which layout, which form, and the template's metadata."""
+
+import openpyxl
+import pytest
+from conftest import SAMPLE_FORMS, sample_inbox, truth
+
+from collector.errors import UnknownForm
+from collector.reading.reader import read_workbook, template_metadata
+from collector.reading.workbook import Workbook, cell_address, open_workbook, parse_address
+from collector.reports.templates import META_SHEET, PROP_FORM, PROP_PERIOD, build_template
+
+
+def test_parse_address():
+    assert parse_address("E7") == (6, 4)
+    assert parse_address("统计表!$AA$10") == (9, 26)
+    assert parse_address(cell_address("表!x", 41, 702)) == (41, 702)
+    assert parse_address("") is None
+    assert parse_address("header") is None
+    assert parse_address("E0") is None
+
+
+@pytest.mark.parametrize("form_id", SAMPLE_FORMS)
+def test_seed_returns_read_in_the_seed_layout(forms, form_id):
+    t = truth(form_id)
+    unit = t["valid_units"][0]
+    path = next(p for p in sorted(sample_inbox(form_id).iterdir()) if unit in p.name and "错误" not in p.name)
+    read = read_workbook(open_workbook(path), forms)
+    assert read.layout == "seed" and read.form.id == form_id and not read.missing_lines
+    assert read.properties == {}
+
+
+def test_not_a_form_is_still_unknown(tmp_path, forms):
+    path = tmp_path / "预算.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["项目", "金额"])
+    wb.active.append(["参与", 3, "人次；"])  # words of a template, but not a table
+    wb.save(path)
+    with pytest.raises(UnknownForm):
+        read_workbook(open_workbook(path), forms)
+
+
+def test_metadata_from_the_hidden_sheet_when_properties_are_gone(tmp_path, forms):
+    path = tmp_path / "t.xlsx"
+    build_template(forms["dxal-2020"], "塔河县安委会", "2020-06").save(path)
+    book = open_workbook(path)
+    props, cells = template_metadata(book)
+    assert props[PROP_FORM] == "dxal-2020" and props[PROP_PERIOD] == "2020-06"
+    assert cells["launch.form"].startswith("E") and cells["header:填报单位（盖章）"] == "C2"
+    bare = Workbook(path=book.path, sheets=book.sheets, properties={})
+    assert template_metadata(bare)[0][PROP_PERIOD] == "2020-06"
+    # document properties win over the hidden sheet
+    other = Workbook(path=book.path, sheets=book.sheets, properties={PROP_PERIOD: "2020-07"})
+    assert template_metadata(other)[0][PROP_PERIOD] == "2020-07"
+
+
+def test_metadata_naming_an_unknown_form_is_ignored(tmp_path, forms):
+    path = tmp_path / "t.xlsx"
+    wb = build_template(forms["haicheng-2020"], "海城市应急局", None)
+    for prop in wb.custom_doc_props.props:
+        if prop.name == PROP_FORM:
+            prop.value = "no-such-form"
+    wb[META_SHEET]["B1"].value = "no-such-form"
+    wb.save(path)
+    read = read_workbook(open_workbook(path), forms)
+    assert read.form.id == "haicheng-2020" and read.layout == "template" and not read.missing_lines

@@ -1,0 +1,187 @@
+"""`collect summarize` end to end: samples ingested into a real workspace, totals against truth.json."""
+
+import json
+import random
+import shutil
+from datetime import date
+
+import pandas as pd
+import pytest
+from conftest import DATA, SAMPLE_FORMS, truth
+from openpyxl import load_workbook
+
+from collector.forms.model import load_forms
+from collector.inbox.ingest import ingest
+from collector.inbox.ledger import FileRecord, Ledger
+from collector.inbox.workspace import init_workspace
+from collector.jobs.samples import realistic_values, write_return
+from collector.reading.check import check_file
+from collector.reports.summarize import report_path, summarize, value_table
+
+FORMS = load_forms()
+
+
+def sample_workspace(tmp_path, form_id, office="上级汇总办公室"):
+    ws = init_workspace(tmp_path / "工作 目录", form_id, office=office).workspace
+    shutil.copyfile(DATA / form_id / "units.csv", ws.root / "units.csv")
+    for path in (DATA / form_id / "inbox").iterdir():
+        shutil.copyfile(path, ws.inbox / path.name)
+    ingest(ws, period="2020-06")
+    return ws
+
+
+@pytest.mark.parametrize("form_id", SAMPLE_FORMS)
+def test_totals_match_truth(tmp_path, form_id):
+    ws = sample_workspace(tmp_path, form_id)
+    result = summarize(ws, "2020-06")
+    t = truth(form_id)
+    assert result.path == report_path(ws, "2020-06")
+    assert "汇总" in result.path.name and "2020-06" in result.path.name
+    assert result.counted == len(t["valid_units"])
+    refs = FORMS[form_id].blank_refs
+    index = {(s[0], s[1], s[2]): i for i, s in enumerate(t["slots"])}
+    back = check_file(result.path, FORMS)  # the 汇总表 read as a return
+    assert back.ok, back.problems
+    wb = load_workbook(result.path)
+    summary_text = "\n".join(str(c.value) for row in wb["汇总表"].iter_rows() for c in row if c.value)
+    for row, line, blank, total in t["totals"]:
+        ref = refs[index[(row, line, blank)]]
+        if ref.kind == "count":
+            assert back.values[ref.key] == total, ref.label
+        elif ref.kind == "yesno":
+            yes, no = total
+            assert f"（是{yes}，否{no}" in summary_text or f"(是{yes}，否{no}" in summary_text, ref.label
+    assert f"本表汇总 {len(t['valid_units'])} 个单位的报表" in summary_text
+
+
+def test_rerun_with_no_new_returns_gives_the_same_numbers(tmp_path):
+    ws = sample_workspace(tmp_path, "haicheng-2020")
+    first = check_file(summarize(ws, "2020-06").path, FORMS).values
+    second = summarize(ws, "2020-06")
+    assert check_file(second.path, FORMS).values == first
+    assert not second.moved_aside
+    assert [p.name for p in ws.outbox.glob(".~*")] == []  # no temporary file left
+
+
+def test_report_open_in_excel_is_written_beside_it(tmp_path):
+    ws = sample_workspace(tmp_path, "changchun-2019")
+    target = summarize(ws, "2020-06").path
+    before = target.read_bytes()
+    lock = target.with_name("~$" + target.name)
+    lock.write_bytes(b"\x00" * 165)  # what Excel leaves beside a file it has open
+    result = summarize(ws, "2020-06")
+    assert result.moved_aside and result.locked_path == target
+    assert result.path != target and result.path.parent == target.parent and "汇总" in result.path.name
+    assert target.read_bytes() == before  # the open file is left alone
+
+
+def test_refused_rename_is_written_beside_it(tmp_path, monkeypatch):
+    ws = sample_workspace(tmp_path, "changchun-2019")
+    target = summarize(ws, "2020-06").path
+    import collector.reports.summarize as module
+
+    real_replace = module.os.replace
+
+    def refuse(src, dst):
+        if str(dst) == str(target):
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(module.os, "replace", refuse)
+    result = summarize(ws, "2020-06")
+    assert result.moved_aside and result.path.exists() and result.path != target
+
+
+def test_returns_sent_back_or_held_never_count(tmp_path):
+    ws = init_workspace(tmp_path / "ws", "dxal-2020", office="县安委办").workspace
+    (ws.root / "units.csv").write_text("单位,地区,别名\n甲局,东区,\n乙局,西区,\n", encoding="utf-8")
+    form = FORMS["dxal-2020"]
+    rng = random.Random(4)
+    good, bad, held = (realistic_values(form, rng) for _ in range(3))
+    bad_written = dict(bad, **{"study.group_sessions": "-1"})
+    write_return(ws.inbox / "甲局.xlsx", form, "甲局", good, filled_on=date(2020, 6, 28))
+    write_return(ws.inbox / "乙局.xlsx", form, "乙局", bad_written, filled_on=date(2020, 6, 28))
+    write_return(ws.inbox / "丙局.xlsx", form, "丙局", held, filled_on=date(2020, 6, 28))
+    ingest(ws, period="2020-06")
+    result = summarize(ws, "2020-06")
+    assert (result.counted, result.expected) == (1, 2)
+    back = check_file(result.path, FORMS)
+    assert back.values["study.group_sessions"] == good["study.group_sessions"]
+    wb = load_workbook(result.path)
+    levels = [row[0].value for row in wb["校验问题"].iter_rows(min_row=2)]
+    assert "错误" in levels and "待确认" in levels
+    states = {row[1].value: row[2].value for row in wb["报送情况"].iter_rows(min_row=2) if row[1].value}
+    assert states == {"甲局": "已报", "乙局": "退回待改"}
+
+
+def test_three_level_round_trip(tmp_path):
+    """units → two counties → the region: the region's totals are the sums over every unit."""
+    form = FORMS["haicheng-2020"]
+    rng = random.Random(7)
+    region = init_workspace(tmp_path / "市", form.id, office="市安委办").workspace
+    (region.root / "units.csv").write_text("单位,地区,别名\n东县安委办,东县,\n西县安委办,西县,\n", encoding="utf-8")
+    every_unit = []
+    for county in ("东县", "西县"):
+        ws = init_workspace(tmp_path / county, form.id, office=f"{county}安委办").workspace
+        names = [f"{county}{k}局" for k in ("应急", "住建", "交通")]
+        (ws.root / "units.csv").write_text("单位,地区,别名\n" + "".join(f"{n},{county},\n" for n in names), encoding="utf-8")
+        for name in names:
+            values = realistic_values(form, rng)
+            every_unit.append(values)
+            write_return(ws.inbox / f"{name}.xlsx", form, name, values, filled_on=date(2020, 6, 27))
+        ingest(ws, period="2020-06")
+        county_report = summarize(ws, "2020-06").path
+        shutil.copyfile(county_report, region.inbox / f"{county}_汇总.xlsx")
+    taken = ingest(region)  # the period travels in the county reports' metadata
+    assert [(o.state, o.period) for o in taken.outcomes] == [("accepted", "2020-06"), ("accepted", "2020-06")]
+    top = summarize(region, "2020-06")
+    assert top.counted == 2
+    back = check_file(top.path, FORMS)
+    for ref in form.blank_refs:
+        if ref.kind == "count":
+            assert back.values[ref.key] == sum(v[ref.key] for v in every_unit), ref.label
+
+
+def test_report_is_readable_by_colleagues(tmp_path):
+    import os
+    import stat
+
+    ws = sample_workspace(tmp_path, "changchun-2019")
+    mode = stat.S_IMODE(summarize(ws, "2020-06").path.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+
+
+def _values_ledger(path, form, odd=None):
+    """A ledger of 30 accepted returns with realistic values, some blanks left empty, and ``odd``
+    values (of another type than the blank's) in one of them."""
+    rng = random.Random(7)
+    ledger = Ledger(path)
+    for i in range(30):
+        values = realistic_values(form, rng)
+        if i % 3 == 0:
+            for ref in form.blank_refs[::4]:
+                values[ref.key] = None
+        if i == 5:
+            values.update(odd or {})
+        record = FileRecord(None, f"单位{i}.xlsx", f"{i:064x}", 1, "2020-06-28T09:00:00", "accepted", "inbox/x.xlsx",
+                            form=form.id, unit=f"单位{i}", period="2020-06")
+        ledger.record(record, {ref.key: values[ref.key] for ref in form.blank_refs})
+    return ledger
+
+
+@pytest.mark.parametrize("odd", [None, {"study.group_sessions": 2.5}, {"study.group_sessions": "十二"},
+                                 {"launch.form": 3}])
+def test_value_table_holds_what_python_json_reads(tmp_path, odd):
+    form = FORMS["dxal-2020"]
+    keys = [ref.key for ref in form.blank_refs]
+    with _values_ledger(tmp_path / "ledger.sqlite3", form, odd) as ledger:
+        value_sets = ledger.counted_values_by_file(form.id, "2020-06")
+    wide = value_table(form, value_sets)
+    expected = pd.DataFrame.from_records([json.loads(text) for _, text in value_sets], columns=keys,
+                                         index=pd.Index([i for i, _ in value_sets], name="file_id"))
+    percent = [ref.key for ref in form.blank_refs if ref.kind == "percent"]
+    # the same values and types; a percent may be read as float64 where all were whole numbers
+    pd.testing.assert_frame_equal(wide.drop(columns=percent), expected.drop(columns=percent))
+    pd.testing.assert_frame_equal(wide[percent], expected[percent], check_dtype=False)
