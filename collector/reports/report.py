@@ -120,7 +120,7 @@ def _progress(rollup: Rollup):  # type: ignore[no-untyped-def]
             if question is not None:
                 total = rollup.totals.get(question.key)
                 if total is not None:
-                    answer = {True: "是", False: "否", None: None}[total.all_yes]
+                    answer = total.answer
                     note = f"（{tally_text(total.yes, total.no, total.unanswered)}）"
                     if not line.question:
                         # a line that is only the boxes reads as an answer only when alone on its line
@@ -150,7 +150,7 @@ def _summary_notes(data: ReportInput) -> list[str]:
                 f"{format_number(round(total.mean, 1))}%（最低 {format_number(total.low)}%，"
                 f"最高 {format_number(total.high)}%）。"
             )
-    notes.append("是/否题：所有计入单位均答“是”时勾“是”，否则勾“否”；括号内为各单位答“是”“否”的个数。")
+    notes.append("是/否题：所有计入单位都答“是”才勾“是”，都答“否”才勾“否”，答法不一时两个都不勾；括号内为答“是”“否”的单位数。")
     return notes
 
 

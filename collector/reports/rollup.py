@@ -6,7 +6,7 @@ newest accepted return of each unit; never one sent back or held). From it:
 
 - a **count** blank is summed (a blank left empty counts as 0, as the units were told);
 - a **percent** blank is never summed: its mean, range and how many units gave it;
-- a **是/否** question is tallied (是 n, 否 m, 未答 k);
+- a **是/否** question is tallied (是 n, 否 m, 未答 k), and answered 是 or 否 only when every unit said so;
 - a **free-text** blank lists its distinct answers, most common first.
 
 The same figures are given per region (按地区), per activity (按活动) and per unit (明细).
@@ -46,12 +46,14 @@ class Total:
     answers: tuple[tuple[str, int], ...] = ()  # text: (answer, how many units), most common first
 
     @property
-    def all_yes(self) -> bool | None:
-        """是 only if every counted unit said 是; 否 if any said 否; None if nobody answered."""
-        if self.no:
-            return False
-        if self.yes and not self.unanswered:
-            return True
+    def answer(self) -> str | None:
+        """The box the consolidated table ticks: 是 only if every counted unit said 是, 否 only if
+        every one said 否, None (neither box) when they differ or any left it unanswered — the
+        tally, printed beside the boxes, says how many said what."""
+        if self.yes and not self.no and not self.unanswered:
+            return "是"
+        if self.no and not self.yes and not self.unanswered:
+            return "否"
         return None
 
 

@@ -61,20 +61,25 @@ def test_blank_left_empty_counts_as_zero_and_percent_is_not_summed():
     assert rolled.by_region.loc["甲区", "five_in.volunteer_share"] == 3.0
 
 
-def test_yesno_all_yes_rule_and_tally():
+def test_yesno_ticked_only_when_every_unit_said_the_same_and_tally():
     form = FORMS["dxal-2020"]
     rng = random.Random(2)
     answers = [realistic_values(form, rng) for _ in range(3)]
     for a in answers:
         a["org.in_plan"] = "是"
         a["org.mechanism"] = "是"
+        a["org.resources"] = "否"
     answers[2]["org.mechanism"] = "否"
     answers[1]["org.roadmap"] = None
     answers[0]["org.roadmap"] = answers[2]["org.roadmap"] = "是"
+    answers[0]["effect.epidemic"], answers[1]["effect.epidemic"], answers[2]["effect.epidemic"] = "否", "否", None
     rolled = rollup(form, long_table(form, answers, ["甲区"] * 3))
-    assert rolled.totals["org.in_plan"].all_yes is True
-    assert rolled.totals["org.mechanism"].all_yes is False
-    assert rolled.totals["org.roadmap"].all_yes is None  # one unit did not answer: cannot say 是 for all
+    assert rolled.totals["org.in_plan"].answer == "是"
+    assert rolled.totals["org.resources"].answer == "否"  # every unit said 否
+    assert rolled.totals["org.mechanism"].answer is None  # 2 是, 1 否: neither box, the tally says it
+    assert (rolled.totals["org.mechanism"].yes, rolled.totals["org.mechanism"].no) == (2, 1)
+    assert rolled.totals["org.roadmap"].answer is None  # one unit did not answer: cannot say 是 for all
+    assert rolled.totals["effect.epidemic"].answer is None  # nor 否 for all
     assert tally_text(2, 1) == "是2，否1"
     assert tally_text(2, 0, 1) == "是2，否0，未答1"
 

@@ -54,6 +54,25 @@ def test_totals_match_truth(tmp_path, form_id):
     assert f"本表汇总 {len(t['valid_units'])} 个单位的报表" in summary_text
 
 
+def test_yesno_line_says_what_the_units_said(tmp_path):
+    """The sample's 25 countable returns: 22 是 and 3 否 on the first question — neither box ticked,
+    the tally given; a question every unit answered 是 is ticked 是."""
+    ws = sample_workspace(tmp_path, "dxal-2020")
+    path = summarize(ws, "2020-06").path
+    t = truth("dxal-2020")
+    assert [total for row, line, _, total in t["totals"] if (row, line) == (9, 0)] == [[22, 3]]
+    progress = [str(c.value) for row in load_workbook(path)["汇总表"].iter_rows(min_col=4, max_col=4) for c in row
+                if c.value and "（是" in str(c.value)]
+    lines = [line for text in progress for line in text.split("\n")]
+    first = next(i for i, line in enumerate(lines) if "（是22，否3）" in line)
+    assert "□是 □否" in lines[first] + lines[first - 1] and "☑" not in lines[first] + lines[first - 1]
+    assert not any("☑否" in line for line in lines)  # no question was answered 否 by every unit
+    back = check_file(path, FORMS)
+    form = FORMS["dxal-2020"]
+    yesno = [ref for ref in form.blank_refs if ref.kind == "yesno"]
+    assert all(back.values[ref.key] is None for ref in yesno)  # mixed everywhere in the sample: no box ticked
+
+
 def test_rerun_with_no_new_returns_gives_the_same_numbers(tmp_path):
     ws = sample_workspace(tmp_path, "haicheng-2020")
     first = check_file(summarize(ws, "2020-06").path, FORMS).values
