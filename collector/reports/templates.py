@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import TemplateError, UsageError
 from ..forms.layout import (
@@ -98,24 +98,6 @@ def _height(lines: int) -> float:
     return min(409.0, 14.5 * lines + 5)
 
 
-#: printable height of an A4 landscape page with the margins below, in points
-_PAGE_HEIGHT = 595.3 - 2 * 0.6 * 72
-
-
-def _page_breaks(ws, spans: Sequence[tuple[int, int]], titles: float) -> None:  # type: ignore[no-untyped-def]
-    """Break pages between activities: a merged 内容要求 cell cut by a page break prints half on each page."""
-    from openpyxl.worksheet.pagebreak import Break
-
-    budget = (_PAGE_HEIGHT - titles) * 0.95
-    used = 0.0
-    for first, last in spans:
-        height = sum(ws.row_dimensions[r].height or 15 for r in range(first, last + 1))
-        if used and used + height > budget:
-            ws.row_breaks.append(Break(id=first - 1))
-            used = 0.0
-        used += height
-
-
 @dataclass(frozen=True)
 class _Styles:
     """openpyxl style objects, made once per workbook."""
@@ -127,6 +109,7 @@ class _Styles:
     fill: object
     center: object
     top: object
+    top_left: object
     left: object
     right: object
     locked: object
@@ -145,6 +128,7 @@ def _styles() -> _Styles:
         fill=PatternFill("solid", fgColor=INPUT_FILL),
         center=Alignment(horizontal="center", vertical="center", wrap_text=True),
         top=Alignment(horizontal="center", vertical="top", wrap_text=True),
+        top_left=Alignment(horizontal="left", vertical="top", wrap_text=True),
         left=Alignment(horizontal="left", vertical="center", wrap_text=True),
         right=Alignment(horizontal="right", vertical="center", wrap_text=True),
         locked=Protection(locked=True),
@@ -190,29 +174,24 @@ def _validation(ref: BlankRef):  # type: ignore[no-untyped-def]
     return dv
 
 
-def build_template(form: Form, unit: str, period: str | None = None) -> OpenpyxlWorkbook:
-    """The blank return of ``unit`` for ``form`` (and ``period``), as an openpyxl workbook."""
-    from openpyxl import Workbook
-    from openpyxl.packaging.custom import StringProperty
-    from openpyxl.worksheet.worksheet import Worksheet
+class _TemplateSheet:
+    """The template's one sheet as it is written: a cell writer with the styles, and the input map."""
 
-    from ..reading.workbook import column_letter
-    from .safe_cells import clean_text, set_text
-    from .safe_cells import printed_lines as _lines
+    def __init__(self, ws: Any) -> None:
+        from .safe_cells import set_text
 
-    st = _styles()
-    wb = Workbook()
-    ws: Worksheet = wb.active  # type: ignore[assignment]
-    ws.title = SHEET_NAME
-    ncols = len(WIDTHS)
-    cells_map: list[tuple[str, str]] = []
+        self.ws = ws
+        self.st = _styles()
+        self.set_text = set_text
+        self.inputs: list[tuple[str, str]] = []  # (key, cell) of every input, header values first
 
-    def put(row: int, col: int, text: str, *, font: object = st.font, align: object = st.left,
-            border: bool = True, end_col: int | None = None, end_row: int | None = None) -> object:
+    def put(self, row: int, col: int, text: str, *, font: object = None, align: object = None,
+            border: bool = True, end_col: int | None = None, end_row: int | None = None) -> Any:
+        ws, st = self.ws, self.st
         cell = ws.cell(row, col)
         if text:
-            set_text(cell, text)
-        cell.font, cell.alignment, cell.protection = font, align, st.locked
+            self.set_text(cell, text)
+        cell.font, cell.alignment, cell.protection = font or st.font, align or st.left, st.locked
         if end_col or end_row:
             ws.merge_cells(start_row=row, start_column=col, end_row=end_row or row, end_column=end_col or col)
         if border:
@@ -221,103 +200,92 @@ def build_template(form: Form, unit: str, period: str | None = None) -> Openpyxl
                     ws.cell(r, c).border = st.box
         return cell
 
-    # title
-    put(1, 1, form.title, font=st.title, align=st.center, border=False, end_col=ncols)
-    ws.row_dimensions[1].height = _height(_lines(form.title, sum(WIDTHS) * 0.7))
+    def open_input(self, cell: Any, key: str) -> None:
+        """An input: unlocked, shaded, and recorded in the key → cell map of the hidden sheet."""
+        cell.protection, cell.fill = self.st.unlocked, self.st.fill
+        self.inputs.append((key, cell.coordinate))
 
-    # header: two label / value pairs a row: label A:B, value C; label D, value E:F
+
+def _write_title_and_header(sheet: _TemplateSheet, form: Form, unit: str) -> int:
+    """Title in row 1, then the header as two label / value pairs a row; returns the column heads' row."""
+    from .safe_cells import printed_lines
+
+    st, ws = sheet.st, sheet.ws
+    sheet.put(1, 1, form.title, font=st.title, align=st.center, border=False, end_col=len(WIDTHS))
+    ws.row_dimensions[1].height = _height(printed_lines(form.title, sum(WIDTHS) * 0.7))
     row = 2
     header_values = {form.unit_field: unit}
     for i in range(0, len(form.header), 2):
+        # label A:B, value C; label D, value E:F
         for label, (label_col, label_end, value_col, value_end) in zip(
             form.header[i : i + 2], ((1, 2, 3, 3), (4, 4, 5, 6))
         ):
-            put(row, label_col, f"{label}：", align=st.right, border=False,
-                end_col=label_end if label_end != label_col else None)
-            value = put(row, value_col, header_values.get(label, ""), align=st.left, border=False,
-                        end_col=value_end if value_end != value_col else None)
-            value.protection, value.fill, value.number_format = st.unlocked, st.fill, "@"
-            cells_map.append((f"header:{label}", f"{column_letter(value_col - 1)}{row}"))
+            sheet.put(row, label_col, f"{label}：", align=st.right, border=False,
+                      end_col=label_end if label_end != label_col else None)
+            value = sheet.put(row, value_col, header_values.get(label, ""), border=False,
+                              end_col=value_end if value_end != value_col else None)
+            value.number_format = "@"
+            sheet.open_input(value, f"header:{label}")
         ws.row_dimensions[row].height = 24
         row += 1
-    head_row = row
-
     # column heads: the section column has none (as in the seeds); 进展情况 spans words, input, unit
-    put(head_row, 1, "", font=st.bold, align=st.center)
-    put(head_row, 2, form.columns[-3], font=st.bold, align=st.center)
-    put(head_row, 3, form.columns[-2], font=st.bold, align=st.center)
-    put(head_row, 4, form.columns[-1], font=st.bold, align=st.center, end_col=6)
-    ws.row_dimensions[head_row].height = 22
-    row = head_row + 1
+    sheet.put(row, 1, "", font=st.bold, align=st.center)
+    sheet.put(row, 2, form.columns[-3], font=st.bold, align=st.center)
+    sheet.put(row, 3, form.columns[-2], font=st.bold, align=st.center)
+    sheet.put(row, 4, form.columns[-1], font=st.bold, align=st.center, end_col=6)
+    ws.row_dimensions[row].height = 22
+    return row
 
-    slots_by_line = {id(line): slots for line, slots in form_slots(form)}
-    spans: list[tuple[int, int]] = []  # the rows of each activity
-    for section in form.sections:
-        section_first = row
-        for activity in section.activities:
-            first = row
-            heights: list[float] = []
-            slots = [s for line in activity.lines for s in slots_by_line[id(line)]]
-            if not slots:  # an activity without progress lines: its row stays empty
-                put(row, 4, "", end_col=6)
-                heights.append(_height(1))
-                row += 1
-            for slot in slots:
-                put(row, 4, slot.words, align=st.right)
-                cell = put(row, 5, "", align=st.center)
-                cell.protection, cell.fill = st.unlocked, st.fill
-                if slot.ref.kind == "text":
-                    cell.number_format = "@"
-                    cell.alignment = st.left
-                dv = _validation(slot.ref)
-                ws.add_data_validation(dv)
-                dv.add(cell.coordinate)
-                put(row, 6, slot.after)
-                cells_map.append((slot.ref.key, cell.coordinate))
-                heights.append(_height(max(_lines(slot.words, WIDTHS[3]), _lines(slot.after, WIDTHS[5]),
-                                           _lines("线上直播视频会议", WIDTHS[4]) if slot.ref.kind == "text" else 1)))
-                row += 1
-            last = row - 1
-            put(first, 2, activity.seed_name, align=st.center, end_row=last if last > first else None)
-            put(first, 3, activity.requirement, end_row=last if last > first else None)
-            # merged cells do not grow their rows: make room for the longest of 活动项目 / 内容要求
-            need = _height(max(_lines(activity.seed_name, WIDTHS[1]), _lines(activity.requirement, WIDTHS[2])))
-            extra = max(0.0, need - sum(heights)) / len(heights)
-            for r, h in zip(range(first, row), heights):
-                ws.row_dimensions[r].height = min(409.0, h + extra)
-            spans.append((first, row - 1))
-        # at the top: a section runs over pages, and a centred name would print on a later one
-        put(section_first, 1, section.name, align=st.top, end_row=row - 1 if row - 1 > section_first else None)
-        section_need = _height(_lines(section.name, WIDTHS[0]))
-        section_has = sum(ws.row_dimensions[r].height or 0 for r in range(section_first, row))
-        if section_has < section_need:
-            ws.row_dimensions[row - 1].height = (ws.row_dimensions[row - 1].height or 0) + section_need - section_has
-    last_row = row - 1
 
-    note_row = last_row + 2
-    put(note_row, 1, NOTE, border=False, end_col=ncols)
-    ws.row_dimensions[note_row].height = _height(_lines(NOTE, sum(WIDTHS)))
+def _write_activity(sheet: _TemplateSheet, section_name: str, activity: Any, slots: list[Slot], row: int) -> int:
+    """One activity: a row per input; returns the next free row.
 
-    _page_breaks(ws, spans, sum(ws.row_dimensions[r].height or 15 for r in range(1, head_row + 1)))
-    for i, width in enumerate(WIDTHS):
-        ws.column_dimensions[column_letter(i)].width = width
-    ws.sheet_view.showGridLines = False
-    ws.freeze_panes = f"A{head_row + 1}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"1:{head_row}"
-    ws.print_area = f"A1:{column_letter(ncols - 1)}{note_row}"
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    # locked cells stay as issued; no password (see the module docstring); rows and columns may be resized
-    ws.protection.sheet = True
-    ws.protection.formatRows = False
-    ws.protection.formatColumns = False
+    The section's name starts every activity (not once merged down the whole section): a section
+    runs over pages, and the name must be on each. 活动项目 and 内容要求 sit at the top of their
+    merged cells, so that a page break through an activity still prints them.
+    """
+    from .safe_cells import printed_lines
+
+    st, ws = sheet.st, sheet.ws
+    first = row
+    heights: list[float] = []
+    if not slots:  # an activity without progress lines: its row stays empty
+        sheet.put(row, 4, "", end_col=6)
+        heights.append(_height(1))
+        row += 1
+    for slot in slots:
+        sheet.put(row, 4, slot.words, align=st.right)
+        cell = sheet.put(row, 5, "", align=st.center)
+        sheet.open_input(cell, slot.ref.key)
+        if slot.ref.kind == "text":
+            cell.number_format = "@"
+            cell.alignment = st.left
+        dv = _validation(slot.ref)
+        ws.add_data_validation(dv)
+        dv.add(cell.coordinate)
+        sheet.put(row, 6, slot.after)
+        text_room = printed_lines("线上直播视频会议", WIDTHS[4]) if slot.ref.kind == "text" else 1
+        heights.append(_height(max(printed_lines(slot.words, WIDTHS[3]), printed_lines(slot.after, WIDTHS[5]),
+                                   text_room)))
+        row += 1
+    last = row - 1 if row - 1 > first else None
+    sheet.put(first, 1, section_name, align=st.top, end_row=last)
+    sheet.put(first, 2, activity.seed_name, align=st.top, end_row=last)
+    sheet.put(first, 3, activity.requirement, align=st.top_left, end_row=last)
+    # merged cells do not grow their rows: make room for the longest of 活动项目 / 内容要求 / section
+    need = _height(max(printed_lines(activity.seed_name, WIDTHS[1]), printed_lines(activity.requirement, WIDTHS[2]),
+                       printed_lines(section_name, WIDTHS[0])))
+    extra = max(0.0, need - sum(heights)) / len(heights)
+    for r, h in zip(range(first, row), heights):
+        ws.row_dimensions[r].height = min(409.0, h + extra)
+    return row
+
+
+def _write_metadata(wb: Any, form: Form, unit: str, period: str | None, inputs: list[tuple[str, str]]) -> None:
+    """The custom document properties and the very hidden sheet (see the module docstring)."""
+    from openpyxl.packaging.custom import StringProperty
+
+    from .safe_cells import clean_text, set_text
 
     meta = {PROP_FORM: form.id, PROP_VERSION: str(form.version), PROP_UNIT: clean_text(unit),
             PROP_SHEET: SHEET_NAME}
@@ -326,12 +294,48 @@ def build_template(form: Form, unit: str, period: str | None = None) -> Openpyxl
     for name, value in meta.items():
         wb.custom_doc_props.append(StringProperty(name=name, value=value))
     hidden = wb.create_sheet(META_SHEET)
-    for r, (name, value) in enumerate([*meta.items(), ("", ""), META_MAP_HEAD, *cells_map], start=1):
+    for r, (name, value) in enumerate([*meta.items(), ("", ""), META_MAP_HEAD, *inputs], start=1):
         if name:
             set_text(hidden.cell(r, 1), name)
             set_text(hidden.cell(r, 2), value)
     hidden.sheet_state = "veryHidden"
     hidden.protection.sheet = True
+
+
+def build_template(form: Form, unit: str, period: str | None = None) -> OpenpyxlWorkbook:
+    """The blank return of ``unit`` for ``form`` (and ``period``), as an openpyxl workbook."""
+    from openpyxl import Workbook
+
+    from ..reading.workbook import column_letter
+    from .print_setup import a4_landscape
+    from .safe_cells import printed_lines
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_NAME
+    sheet = _TemplateSheet(ws)
+    head_row = _write_title_and_header(sheet, form, unit)
+    row = head_row + 1
+    slots_by_line = {id(line): slots for line, slots in form_slots(form)}
+    for section in form.sections:
+        for activity in section.activities:
+            slots = [s for line in activity.lines for s in slots_by_line[id(line)]]
+            row = _write_activity(sheet, section.name, activity, slots, row)
+    note_row = row + 1
+    sheet.put(note_row, 1, NOTE, border=False, end_col=len(WIDTHS))
+    ws.row_dimensions[note_row].height = _height(printed_lines(NOTE, sum(WIDTHS)))
+
+    for i, width in enumerate(WIDTHS):
+        ws.column_dimensions[column_letter(i)].width = width
+    ws.sheet_view.showGridLines = False
+    ws.freeze_panes = f"A{head_row + 1}"
+    a4_landscape(ws, title_rows=f"1:{head_row}", print_area=f"A1:{column_letter(len(WIDTHS) - 1)}{note_row}")
+    # locked cells stay as issued; no password (see the module docstring); rows and columns may be resized
+    ws.protection.sheet = True
+    ws.protection.formatRows = False
+    ws.protection.formatColumns = False
+
+    _write_metadata(wb, form, unit, period, sheet.inputs)
     wb.active = 0
     wb.properties.title = form.title
     wb.properties.creator = "collector"
@@ -351,20 +355,42 @@ class WrittenTemplate:
     replaced: bool
 
 
-def write_template(form: Form, unit: str, period: str | None, folder: Path) -> WrittenTemplate:
-    """Write the template of ``unit`` into ``folder`` (replacing an earlier one of the same name)."""
-    path = folder / template_filename(form, unit, period)
-    replaced = path.exists()
-    wb = build_template(form, unit, period)
+def _for_unit(wb: OpenpyxlWorkbook, form: Form, unit: str) -> None:
+    """Make a built template another unit's: the unit is in its header field and in both metadata carriers.
+
+    Building a template takes ~100 ms of openpyxl styling; a batch builds one and re-labels it per unit.
+    """
+    from .safe_cells import clean_text, set_text
+
+    hidden = wb[META_SHEET]
+    unit_input = f"header:{form.unit_field}"
+    for name_cell, value_cell in hidden.iter_rows(min_col=1, max_col=2):
+        if name_cell.value == PROP_UNIT:
+            set_text(value_cell, clean_text(unit))
+        elif name_cell.value == unit_input:
+            set_text(wb[SHEET_NAME][value_cell.value], unit)
+    for prop in wb.custom_doc_props.props:
+        if prop.name == PROP_UNIT:
+            prop.value = clean_text(unit)
+
+
+def _save(wb: OpenpyxlWorkbook, path: Path) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with staged_file(folder, ".xlsx") as tmp:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with staged_file(path.parent, ".xlsx") as tmp:
             wb.save(tmp)
             tmp.replace(path)
     except PermissionError as exc:
         raise TemplateError(f"无法写入 {path}：文件被占用或没有权限（是否在 Excel/WPS 中打开着？请关闭后重试）。") from exc
     except OSError as exc:
         raise TemplateError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+
+
+def write_template(form: Form, unit: str, period: str | None, folder: Path) -> WrittenTemplate:
+    """Write the template of ``unit`` into ``folder`` (replacing an earlier one of the same name)."""
+    path = folder / template_filename(form, unit, period)
+    replaced = path.exists()
+    _save(build_template(form, unit, period), path)
     return WrittenTemplate(unit=unit, path=path, replaced=replaced)
 
 
@@ -377,7 +403,18 @@ def write_templates(form: Form, units: Sequence[str], period: str | None, outbox
         if name in names and names[name] != unit:
             raise TemplateError(f"单位“{names[name]}”和“{unit}”的空白表文件名相同（{name}），请在名单中区分这两个单位的名称。")
         names[name] = unit
-    return [write_template(form, unit, period, folder) for unit in dict.fromkeys(units)]
+    written: list[WrittenTemplate] = []
+    wb = None
+    for unit in dict.fromkeys(units):
+        if wb is None:
+            wb = build_template(form, unit, period)
+        else:
+            _for_unit(wb, form, unit)
+        path = folder / template_filename(form, unit, period)
+        replaced = path.exists()
+        _save(wb, path)
+        written.append(WrittenTemplate(unit=unit, path=path, replaced=replaced))
+    return written
 
 
 @dataclass(frozen=True)

@@ -491,3 +491,61 @@ def test_cli_needs_a_workspace_or_a_form(tmp_path):
     assert result.exit_code == 2 and "不是工作目录" in result.output
     result = _run("--all", "--form", "dxal-2020", "-w", str(tmp_path))
     assert result.exit_code == 2 and "没有单位名单" in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# a batch, and printing
+
+
+def _sheet_cells(path):
+    wb = openpyxl.load_workbook(path)
+    cells = {c.coordinate: c.value for row in wb[SHEET_NAME].iter_rows() for c in row if c.value is not None}
+    hidden = [(r[0].value, r[1].value) for r in wb[META_SHEET].iter_rows()]
+    props = {p.name: p.value for p in wb.custom_doc_props.props}
+    return cells, hidden, props
+
+
+def test_a_batch_gives_each_unit_its_own_template(tmp_path, forms):
+    """A batch builds one workbook and re-labels it: each file must equal the unit's template built alone."""
+    form = forms["dxal-2020"]
+    units = ["漠河市安委会", "塔河县安委会", "地区应急管理局"]
+    batch = write_templates(form, units, PERIOD, tmp_path / "batch")
+    for unit, written in zip(units, batch):
+        alone = write_template(form, unit, PERIOD, tmp_path / "alone" / unit)
+        assert _sheet_cells(written.path) == _sheet_cells(alone.path)
+        assert check_file(written.path, forms).unit == unit
+
+
+def test_template_prints_compactly_with_the_section_on_every_activity(forms):
+    """No forced page break per activity; each activity's first row names its section; footer in the margin."""
+    from collector.reports.templates import build_template
+
+    form = forms["dxal-2020"]
+    ws = build_template(form, UNIT, PERIOD)[SHEET_NAME]
+    assert list(ws.row_breaks.brk) == []
+    tops = {}
+    for merged in ws.merged_cells.ranges:
+        if merged.min_col == 2 and merged.max_col == 2:
+            tops[merged.min_row] = ws.cell(merged.min_row, 1).value
+    named = [ws.cell(r, 2).value for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value]
+    sections = {a.seed_name: s.name for s in form.sections for a in s.activities}
+    for row in range(1, ws.max_row + 1):
+        name = ws.cell(row, 2).value
+        if name in sections:
+            assert ws.cell(row, 1).value == sections[name], (row, name)
+    assert len(named) > len(form.sections)
+    margins = ws.page_margins
+    assert 0 < margins.footer < margins.bottom  # the page numbers print inside the bottom margin
+    assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_template_prints_on_few_pages(tmp_path, forms):
+    """Rendered by LibreOffice: the 兴安行 template (80 inputs) took 8 A4 pages with a break per activity."""
+    import re
+
+    form = forms["dxal-2020"]
+    path = write_template(form, UNIT, PERIOD, tmp_path).path
+    pdf = _soffice(tmp_path, [path], "pdf") / path.with_suffix(".pdf").name
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert 1 <= pages <= 6, pages
