@@ -22,9 +22,9 @@ from pydantic_core import PydanticCustomError
 from ..errors import ReturnError
 from ..forms.model import Blank, BlankRef, Form, quoted
 from ..forms.values import Reading, normalize, read_number, read_text, read_yesno, strip_brackets
+from .convert import open_return
 from .reader import ReturnRead, read_workbook
 from .reader import prepare as prepare_reading
-from .workbook import open_workbook
 
 Level = Literal["error", "warning"]
 
@@ -287,7 +287,7 @@ def check_file(path: Path, forms: dict[str, Form], data: bytes | None = None) ->
     with one error, never an exception."""
     path = Path(path)
     try:
-        workbook = open_workbook(path, data)
+        workbook = open_return(path, data)
         read = read_workbook(workbook, forms)
     except ReturnError as exc:
         return CheckResult(file=path, problems=[Problem("error", exc.code, exc.message)], error_code=exc.code)
