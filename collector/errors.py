@@ -5,6 +5,7 @@ The tree::
     CollectorError                  something the user must be told; the CLI prints it and exits 1
     ├── UsageError                  the command was called wrongly (exit 2: could not run)
     ├── FormFileError               a form file in schemas/ is malformed (exit 2)
+    ├── FormImportError             a blank table that no form can be made from (exit 2)
     ├── WorkspaceError              the workspace is missing or misconfigured (exit 2)
     │   └── RosterError             units.csv / units.xlsx cannot be read
     ├── ReturnError                 one returned file cannot be read as a return (costs one line, not the run)
@@ -48,6 +49,12 @@ class UsageError(CollectorError):
 
 class FormFileError(CollectorError):
     """A form file in schemas/ is malformed."""
+
+    exit_code = 2  # the command could not run
+
+
+class FormImportError(CollectorError):
+    """A blank table (collect form import / init --from) that no form can be made from."""
 
     exit_code = 2  # the command could not run
 

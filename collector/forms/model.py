@@ -28,8 +28,11 @@ BLANK_MARK = "（ ）"
 #: how a 是/否 question is written in a form file's line text
 YESNO_MARK = "□是 □否"
 
-#: units of measure a count or percent blank may carry (from the seed tables)
+#: units of measure the seed tables' count and percent blanks carry; a form may use any other
+#: measure word (元, 户, 处, 期, 万元 …): see ``UNIT_RE``
 UNITS = ("场", "场次", "次", "人次", "人", "个", "部", "篇", "条", "条次", "份", "家", "%")
+#: a unit of measure: a measure word of one to four Chinese characters, or %
+UNIT_RE = re.compile(r"^([\u4e00-\u9fff]{1,4}|%)$")
 
 Kind = Literal["count", "percent", "text", "yesno"]
 
@@ -56,8 +59,8 @@ class Blank(_Strict):
         if self.kind in ("count", "percent"):
             if self.unit is None:
                 raise ValueError(f"blank {self.key!r}: a {self.kind} blank needs a unit")
-            if self.unit not in UNITS:
-                raise ValueError(f"blank {self.key!r}: unit {self.unit!r} is not one of {', '.join(UNITS)}")
+            if not UNIT_RE.match(self.unit):
+                raise ValueError(f"blank {self.key!r}: unit {self.unit!r} is not a measure word (场次, 人, 元 …) or %")
             if self.kind == "percent" and self.unit != "%":
                 raise ValueError(f"blank {self.key!r}: a percent blank has unit '%'")
         elif self.unit is not None:
@@ -245,12 +248,18 @@ def load_form_file(path: Path) -> Form:
 def load_forms(workspace_schemas: Path | None = None) -> dict[str, Form]:
     """All known forms by id: the bundled ones, then a workspace's own folder adding or overriding."""
     forms: dict[str, Form] = {}
-    dirs = [bundled_schemas_dir()]
-    if workspace_schemas is not None and workspace_schemas.is_dir():
-        if workspace_schemas.resolve() != dirs[0].resolve():
-            dirs.append(workspace_schemas)
-    for folder in dirs:
-        for path in sorted(folder.glob("*.toml")):
-            form = load_form_file(path)
+    bundled = bundled_schemas_dir()
+    for path in sorted(bundled.glob("*.toml")):
+        form = load_form_file(path)
+        forms[form.id] = form
+    if workspace_schemas is not None and workspace_schemas.is_dir() and workspace_schemas.resolve() != bundled.resolve():
+        own = [load_form_file(path) for path in sorted(workspace_schemas.glob("*.toml"))]
+        for form in own:
             forms[form.id] = form
+        # the workspace's own form of a bundled table under its own id (imported from the table's
+        # blank) stands in for the bundled one: a return could not tell the two apart
+        own_ids = {f.id for f in own}
+        for form in own:
+            for other in [f for f in forms.values() if f.title == form.title and f.id not in own_ids]:
+                del forms[other.id]
     return forms

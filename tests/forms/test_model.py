@@ -65,3 +65,13 @@ def test_workspace_form_overrides_by_id_and_adds(tmp_path):
     forms = load_forms(own)
     assert forms["haicheng-2020"].short_name == "本地改过"
     assert "haicheng-2021" in forms and "dxal-2020" in forms
+
+
+def test_a_workspace_form_of_a_bundled_table_under_its_own_id_stands_in_for_it(tmp_path):
+    own = tmp_path / "schemas"
+    own.mkdir()
+    text = (bundled_schemas_dir() / "haicheng-2020.toml").read_text(encoding="utf-8")
+    (own / "imported.toml").write_text(text.replace('id = "haicheng-2020"', 'id = "form-2020-abc"'), encoding="utf-8")
+    forms = load_forms(own)
+    assert "form-2020-abc" in forms and "haicheng-2020" not in forms  # a return could not tell the two apart
+    assert "dxal-2020" in forms

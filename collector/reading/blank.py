@@ -1,0 +1,79 @@
+"""Open the blank table the level above sends down, and make a form of it.
+
+The blank is opened as safely as a return (it came by e-mail like one): the same size caps, zip
+checks and XML rules. Its table becomes a ``forms.importer.Grid`` — rows of cell texts, a merged
+cell's text in every cell it covers, the lines above a Word table as one-cell rows — and
+``forms.importer`` does the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import FormImportError, ReturnError
+from ..forms.importer import BLANK_RE, Grid, ImportResult, import_grid
+from .workbook import Sheet, cell_text, open_workbook
+
+#: what a blank may be
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+WORD_SUFFIXES = (".docx",)
+CONVERTED_SUFFIXES = (".doc", ".wps", ".et", ".ods")
+BLANK_SUFFIXES = WORKBOOK_SUFFIXES + WORD_SUFFIXES + CONVERTED_SUFFIXES
+
+
+def sheet_grid(sheet: Sheet) -> list[list[str]]:
+    """A sheet's cell texts, with a merged range's text copied into every cell of the range."""
+    rows = [[cell_text(v).strip() for v in row] for row in sheet.rows]
+    for (r0, c0), (r1, c1) in sheet.merged:
+        if r0 >= len(rows):
+            continue
+        row0 = rows[r0]
+        text = row0[c0] if c0 < len(row0) else ""
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            if len(row) <= c1:
+                row.extend([""] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c] = text
+    return rows
+
+
+def _blank_count(rows: list[list[str]]) -> int:
+    return sum(len(BLANK_RE.findall(t)) + t.count("□") for row in rows for t in row)
+
+
+def workbook_grid(path: Path) -> Grid:
+    """The sheet of a workbook blank that holds the table (the one with the most blanks)."""
+    book = open_workbook(path)
+    grids = [sheet_grid(s) for s in book.sheets]
+    if not grids:
+        raise FormImportError("工作簿里没有工作表。", path=str(path))
+    return Grid(rows=max(grids, key=_blank_count), name=path.name)
+
+
+def blank_grid(path: Path) -> Grid:
+    """The blank's table as a grid, whatever the file is; a file that is not a table is a FormImportError."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in BLANK_SUFFIXES:
+        raise FormImportError(
+            f"不认识这种文件（{suffix or '无扩展名'}）。空白表应是 Word（.docx .doc .wps）或 Excel（.xlsx .xls .et .ods）文件。",
+            path=str(path),
+        )
+    try:
+        if suffix in WORKBOOK_SUFFIXES:
+            return workbook_grid(path)
+        raise FormImportError(f"暂时还不能读取 {suffix} 文件，请在 Excel 或 WPS 中另存为 .xlsx 后再导入。", path=str(path))
+    except ReturnError as exc:
+        raise FormImportError(exc.message, path=str(path)) from exc
+
+
+def import_blank(path: Path, form_id: str | None = None) -> ImportResult:
+    """Open ``path`` (a blank table) and make a form of it."""
+    grid = blank_grid(path)
+    try:
+        return import_grid(grid, form_id)
+    except FormImportError as exc:
+        if exc.path is None:
+            exc.path = str(path)
+        raise

@@ -1,0 +1,97 @@
+"""Blank tables as files: the three seed tables' blanks (tests/data/<id>/blank/), and a workbook built here."""
+
+import re
+
+import pytest
+from conftest import DATA, SAMPLE_FORMS, sample_inbox, truth
+from openpyxl import Workbook
+
+from collector.errors import FormImportError
+from collector.reading.blank import import_blank
+from collector.reading.check import check_file
+
+KINDS = {"count": "n", "percent": "p", "text": "t", "yesno": "c"}
+
+
+def reads_as_truth(form, form_id):
+    """Every sample return of ``form_id`` read with ``form`` alone, compared with truth.json by slot order."""
+    t = truth(form_id)
+    assert [KINDS[r.kind] for r in form.blank_refs] == [s[3] for s in t["slots"]]
+    seen = 0
+    for path in sorted(sample_inbox(form_id).iterdir()):
+        if path.name in t["ignored"] or path.name in t["rejected"]:
+            continue
+        unit = next(u for u in t["valid_units"] if u in path.stem)
+        result = check_file(path, {form.id: form})
+        assert result.ok, (path.name, result.problems)
+        assert result.unit == unit
+        got = [result.values[r.key] for r in form.blank_refs]
+        got = [0 if (v is None and r.kind in ("count", "percent")) else v for v, r in zip(got, form.blank_refs)]
+        assert got == t["values"][unit], path.name
+        seen += 1
+    assert seen == len(t["valid_units"])
+
+
+@pytest.mark.parametrize("form_id", SAMPLE_FORMS)
+def test_a_seed_tables_xlsx_blank_gives_a_form_that_reads_its_returns_exactly(form_id):
+    result = import_blank(DATA / form_id / "blank" / "blank.xlsx", "imported")
+    assert re.fullmatch(r"[a-z0-9.]+", "".join(r.key for r in result.form.blank_refs))
+    reads_as_truth(result.form, form_id)
+
+
+def _write(path, rows, merges=()):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "表1"
+    for row in rows:
+        ws.append(row)
+    for rng in merges:
+        ws.merge_cells(rng)
+    wb.save(path)
+
+
+ROWS = [
+    ["2021年“平安乡村”重点工作完成情况表", None, None, None, None],
+    ["报送单位：          填表日期：", None, None, None, None],
+    ["序号", "类别", "重点活动", "工作要求", "完成情况"],
+    [1, "宣传发动", "召开动员会", "全面部署（含视频会议）", "召开动员会（ ）期，投入经费（  ）元；\n（ ）个乡镇（街道）完成部署"],
+    [2, None, "走访群众", "入户宣传", "走访( )户，覆盖社区（村）（ ）个，覆盖率（ ）%"],
+    [3, "隐患整治", None, "排查隐患，建立台账。", "排查隐患（ ）处；以（ ）等形式公开"],
+    [4, None, "建立台账", "台账完整", "□是    □否"],
+]
+MERGES = ["A1:E1", "A2:E2", "B4:B5", "B6:B7"]
+
+
+def test_a_new_tables_workbook_blank_and_a_return_filled_in_it(tmp_path):
+    blank = tmp_path / "附件2.xlsx"
+    _write(blank, ROWS, MERGES)
+    result = import_blank(blank, "pingan-2021")
+    form = result.form
+    assert [s.name for s in form.sections] == ["宣传发动", "隐患整治"]
+    assert [(r.kind, r.blank.unit) for r in form.blank_refs] == [
+        ("count", "期"), ("count", "元"), ("count", "个"), ("count", "户"), ("count", "个"), ("percent", "%"),
+        ("count", "处"), ("text", None), ("yesno", None)]
+    filled = [list(r) for r in ROWS]
+    filled[1][0] = "报送单位：某某镇人民政府    填表日期：2021年6月30日"
+    filled[3][4] = "召开动员会（2）期，投入经费（ 5000 ）元；\n（12）个乡镇（街道）完成部署"
+    filled[4][4] = "走访(300)户，覆盖社区（村）（8）个，覆盖率（95.5）%"
+    filled[5][4] = "排查隐患（7）处；以（广播、微信群）等形式公开"
+    filled[6][4] = "☑是    □否"
+    returned = tmp_path / "某某镇.xlsx"
+    _write(returned, filled, MERGES)
+    checked = check_file(returned, {form.id: form})
+    assert checked.ok, checked.problems
+    assert checked.unit == "某某镇人民政府"
+    assert [checked.values[r.key] for r in form.blank_refs] == [2, 5000, 12, 300, 8, 95.5, 7, "广播、微信群", "是"]
+
+
+def test_a_file_that_is_not_a_table_is_refused_in_chinese(tmp_path):
+    budget = tmp_path / "预算.xlsx"
+    _write(budget, [["项目", "金额"], ["办公", 100]])
+    with pytest.raises(FormImportError, match="空格|统计表") as caught:
+        import_blank(budget)
+    assert "预算.xlsx" in str(caught.value)
+    text = tmp_path / "说明.txt"
+    text.write_text("x", encoding="utf-8")
+    with pytest.raises(FormImportError, match="不认识这种文件"):
+        import_blank(text)
