@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from test_ingest import make_return, make_workspace
+from conftest import make_return, make_workspace
 
 from collector.inbox.watch import is_complete, watch
 

@@ -5,7 +5,7 @@ import sys
 from datetime import date
 
 import pytest
-from test_ingest import make_return, make_workspace
+from conftest import make_return, make_workspace
 from typer.testing import CliRunner
 
 import collector.inbox.ingest as ingest_module

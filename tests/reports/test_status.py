@@ -4,8 +4,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import sample_inbox
-from test_ingest import drop, make_return, make_workspace
+from conftest import drop, make_return, make_workspace, sample_inbox
 from typer.testing import CliRunner
 
 import collector.inbox.ingest as ingest_module
