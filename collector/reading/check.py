@@ -1,7 +1,8 @@
 """Check a return: a pydantic model per form, built from its form file, reporting every problem at once.
 
 Two levels. An **error** means the return cannot be counted (negative, a decimal count, words where a
-number belongs, percent over 100, both 是 and 否 ticked, a line of the table missing, not a known
+number belongs, a numeral that is not a well-formed number (一二, 十十), a 万 form that is not a whole
+count (1.23456万), percent over 100, both 是 and 否 ticked, a line of the table missing, not a known
 form, unreadable file). A **warning** means it is counted but the clerk should look (a blank left
 empty and counted as 0, an approximation, a 是/否 left unanswered).
 
@@ -140,6 +141,14 @@ def _judge(reading: Reading, raw: str, blank: Blank, warnings: list[tuple[str, s
         case "decimal":
             raise PydanticCustomError(
                 "decimal", f"{quoted(label)}应填写整数（单位：{blank.unit}），不能有小数，现填写“{written}”。")
+        case "bad_numeral":
+            raise PydanticCustomError(
+                "bad_numeral", f"{quoted(label)}填写的“{written}”不是规范的数字写法，无法确定是多少；"
+                "请改写为阿拉伯数字（如 12、350、25000）。")
+        case "not_whole":
+            raise PydanticCustomError(
+                "not_whole", f"{quoted(label)}填写的“{written}”折合 {reading.value:g}，不是整数"
+                f"（单位：{blank.unit}）；请填写准确的整数。")
         case "over_100":
             raise PydanticCustomError("over_100", f"{quoted(label)}应填写 0 到 100 之间的数，现填写“{written}”。")
         case _:  # not_number

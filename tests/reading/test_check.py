@@ -1,9 +1,11 @@
 """Every sample return read and checked exactly as truth.json says (copies of ../shared/samples in tests/data)."""
 
+import json
 import re
 
+import openpyxl
 import pytest
-from conftest import SAMPLE_FORMS, sample_inbox, truth
+from conftest import DATA, SAMPLE_FORMS, sample_inbox, truth
 
 from collector.reading.check import check_file
 
@@ -112,3 +114,54 @@ def test_prepare_builds_every_reader_and_only_the_expected_model():
     assert check.form_model(other) is check.form_model(other)  # built now, once
     check.prepare(forms)  # all of them
     assert all(check._MODELS[id(f)][0] is f for f in forms.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# numerals (issue #13 §1)
+
+
+def _numerals_cases():
+    t = json.loads((DATA / "dxal-2020-numerals" / "truth.json").read_text(encoding="utf-8"))
+    for path in sorted((DATA / "dxal-2020-numerals" / "inbox").iterdir()):
+        unit = next(u for u in t["valid_units"] if u in path.stem)
+        yield pytest.param(path, t["values"][unit], id=path.name)
+
+
+@pytest.mark.parametrize(("path", "expected"), list(_numerals_cases()))
+def test_numbers_written_as_people_write_them_read_as_truth(forms, path, expected):
+    """三百五十, 两千零五, 三百五 (= 350), 两万五, 一百一, 2.5万, 7.14万: every value exactly as truth.json."""
+    result = check_file(path, forms)
+    assert result.ok, result.problems
+    got = [result.values[ref.key] for ref in result.form.blank_refs]
+    got = [0 if (v is None and ref.kind in ("count", "percent")) else v for v, ref in zip(got, result.form.blank_refs)]
+    assert got == expected
+
+
+def _with_d4(tmp_path, text):
+    wb = openpyxl.load_workbook(sample_inbox("dxal-2020") / "地区应急管理局-统计表.xlsx")
+    wb["统计表"]["D4"] = text
+    path = tmp_path / "地区应急管理局.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("written", ["一二", "五五", "十十", "百百", "万万"])
+def test_a_malformed_numeral_is_an_error_naming_the_cell(tmp_path, forms, written):
+    result = check_file(_with_d4(tmp_path, f"以（线上直播）等形式启动“安全生产月”活动（{written}）场次。"), forms)
+    assert not result.ok
+    (error,) = result.errors
+    assert (error.code, error.cell, error.key, error.written) == ("bad_numeral", "统计表!D4", "launch.sessions", written)
+    assert f"“{written}”不是规范的数字写法" in error.message
+    assert result.values["launch.sessions"] is None
+
+
+def test_a_wan_form_that_is_not_whole_is_an_error(tmp_path, forms):
+    result = check_file(_with_d4(tmp_path, "以（线上直播）等形式启动“安全生产月”活动（1.23456万）场次。"), forms)
+    (error,) = result.errors
+    assert (error.code, error.cell) == ("not_whole", "统计表!D4")
+    assert "折合 12345.6，不是整数" in error.message
+
+
+def test_colloquial_numeral_in_a_return(tmp_path, forms):
+    result = check_file(_with_d4(tmp_path, "以（线上直播）等形式启动“安全生产月”活动（两万五）场次。"), forms)
+    assert result.ok and result.values["launch.sessions"] == 25000
