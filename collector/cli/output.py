@@ -172,8 +172,8 @@ def format_status(report: Any) -> str:
             details = []
             if u.versions > 1:
                 details.append(f"第 {u.versions} 版")
-            if u.arrived_at:
-                details.append(_when(u.arrived_at))
+            if u.received_at or u.arrived_at:
+                details.append("收到 " + _when(u.received_at or u.arrived_at))
             if u.state == "退回待改" and u.problems:
                 details.append(f"{u.problems} 处错误")
             if u.correction_pending:

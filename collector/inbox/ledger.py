@@ -13,6 +13,18 @@ run first completes every ``moved = 0`` row (see ``unfinished_moves``).
 Which return counts: the newest **accepted** return for (unit, form, period), by arrival order
 (``arrived_at``, then ``files.id``). Older ones stay in the ledger and the archive.
 
+Two times per file: ``arrived_at`` is when ingest took it in (the order things happened here);
+``received_at`` is when the file reached the inbox — its modification time there, clamped to no later
+than ``arrived_at``, or the date the clerk gave (``collect ingest --received``; a date alone, written
+``YYYY-MM-DD``, means that day). Whether a return was 逾期 is judged by ``received_at``, so a backlog
+taken in after the deadline is not late. A ledger made before ``received_at`` existed gets the column
+when it is opened, filled from ``arrived_at`` (all that was known then).
+
+A return filed under the wrong period is moved by ``collect refile`` (``inbox.refile``): its row gets
+the new period and place, and ``refiles`` keeps the history — from, to, when, and where the original
+was and went (``moved = 0`` until the original is in its new place; the next refile or ingest
+finishes an interrupted move).
+
 A held return (待确认) that is settled later gets a new row with the same ``sha256`` and the settled
 state; the held row stays, and counts as settled from then on (``held_unsettled``).
 """
@@ -48,7 +60,8 @@ CREATE TABLE IF NOT EXISTS files (
     stored_path  TEXT,                         -- where the original is now (archive/, returned/, held/ …)
     receipt_path TEXT,
     header_json  TEXT NOT NULL DEFAULT '{}',
-    moved        INTEGER NOT NULL DEFAULT 0    -- 1 once the original left the inbox
+    moved        INTEGER NOT NULL DEFAULT 0,   -- 1 once the original left the inbox
+    received_at  TEXT                          -- ISO time (or date) the file reached the inbox
 );
 CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
 CREATE INDEX IF NOT EXISTS files_period ON files(form, period, unit, state);
@@ -79,6 +92,19 @@ CREATE TABLE IF NOT EXISTS problems (
     message  TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS problems_file ON problems(file_id);
+-- returns moved to another period (collect refile): the history, oldest first
+CREATE TABLE IF NOT EXISTS refiles (
+    id           INTEGER PRIMARY KEY,
+    file_id      INTEGER NOT NULL REFERENCES files(id),
+    from_period  TEXT,
+    to_period    TEXT NOT NULL,
+    refiled_at   TEXT NOT NULL,                -- ISO time of the move
+    from_path    TEXT,                         -- where the original was (stored_path before)
+    to_path      TEXT,                         -- where it goes (stored_path after)
+    from_receipt TEXT,                         -- the receipt written for the old period
+    moved        INTEGER NOT NULL DEFAULT 0    -- 1 once the original is at to_path
+);
+CREATE INDEX IF NOT EXISTS refiles_file ON refiles(file_id);
 """
 
 
@@ -103,10 +129,31 @@ class FileRecord:
     receipt_path: str | None = None
     header_json: str = "{}"
     moved: int = 0
+    received_at: str | None = None  # when the file reached the inbox; None: when it was taken in
+
+    @property
+    def received(self) -> str:
+        """When the file reached the inbox (ISO time, or a date alone when the clerk gave only a date)."""
+        return self.received_at or self.arrived_at
 
     @property
     def header(self) -> dict[str, Any]:
         return json.loads(self.header_json or "{}")
+
+
+@dataclass
+class RefileRow:
+    """One move of a return to another period (``refiles``)."""
+
+    id: int
+    file_id: int
+    from_period: str | None
+    to_period: str
+    refiled_at: str
+    from_path: str | None
+    to_path: str | None
+    from_receipt: str | None
+    moved: int
 
 
 @dataclass
@@ -149,8 +196,22 @@ class Ledger:
             self.db.executescript(_SCHEMA)
             if "cells" not in {r[1] for r in self.db.execute("PRAGMA table_info(value_sets)")}:
                 self.db.execute("ALTER TABLE value_sets ADD COLUMN cells TEXT")  # a ledger of an earlier version
+            self._add_received_at()
         except sqlite3.Error as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise LedgerError(f"台账数据库 {self.path} 无法打开：{exc}") from exc
+
+    def _add_received_at(self) -> None:
+        """A ledger of an earlier version: ``received_at`` added, filled from ``arrived_at`` — in one
+        transaction, looked at again inside it (another process may be opening the same ledger)."""
+        if "received_at" in {r[1] for r in self.db.execute("PRAGMA table_info(files)")}:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        if "received_at" not in {r[1] for r in self.db.execute("PRAGMA table_info(files)")}:
+            self.db.execute("ALTER TABLE files ADD COLUMN received_at TEXT")
+            self.db.execute("UPDATE files SET received_at = arrived_at WHERE received_at IS NULL")
+        self.db.execute("COMMIT")
 
     def __enter__(self) -> Ledger:
         return self
@@ -184,6 +245,8 @@ class Ledger:
         ``commit=False`` leaves the transaction open for the next files, to be committed together by
         ``commit()`` (one commit per file is most of the cost of recording). Each file is still whole
         or absent: an error rolls back the open transaction, and so does closing the ledger first."""
+        if record.received_at is None:
+            record.received_at = record.arrived_at
         row = {c: getattr(record, c) for c in _COLUMNS if c != "id"}
         try:
             if not self.db.in_transaction:
@@ -248,6 +311,59 @@ class Ledger:
         except sqlite3.Error as exc:
             self.db.execute("ROLLBACK") if self.db.in_transaction else None
             raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+
+    def refile(self, file_id: int, period: str, *, at: str, stored_path: str | None,
+               receipt_path: str | None) -> RefileRow:
+        """Move a return to ``period`` in one transaction: its row gets the period, the place its
+        original goes and its new receipt; the versions of the unit's accepted returns in the old and
+        the new period are numbered again in the order they were taken in (as if it had been filed
+        right); the move is kept in ``refiles`` (``moved = 0`` until the original is in place)."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            before = self.db.execute("SELECT period, stored_path, receipt_path, unit, form FROM files WHERE id = ?",
+                                     (file_id,)).fetchone()
+            if before is None:
+                raise sqlite3.IntegrityError(f"no file {file_id}")
+            self.db.execute("UPDATE files SET period = ?, stored_path = ?, receipt_path = ? WHERE id = ?",
+                            (period, stored_path, receipt_path, file_id))
+            self.db.execute(
+                "UPDATE files SET version = (SELECT COUNT(*) FROM files AS o WHERE o.state = 'accepted'"
+                " AND o.unit IS files.unit AND o.form IS files.form AND o.period IS files.period AND o.id <= files.id)"
+                " WHERE state = 'accepted' AND unit IS ? AND form IS ? AND (period IS ? OR period IS ?)",
+                (before["unit"], before["form"], before["period"], period),
+            )
+            cursor = self.db.execute(
+                "INSERT INTO refiles (file_id, from_period, to_period, refiled_at, from_path, to_path, from_receipt)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (file_id, before["period"], period, at, before["stored_path"], stored_path, before["receipt_path"]),
+            )
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.db.execute("ROLLBACK") if self.db.in_transaction else None
+            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+        return RefileRow(int(cursor.lastrowid or 0), file_id, before["period"], period, at, before["stored_path"],
+                         stored_path, before["receipt_path"], 0)
+
+    def mark_refiled(self, refile_id: int) -> None:
+        """The original of this move is in its new place."""
+        try:
+            self.db.execute("UPDATE refiles SET moved = 1 WHERE id = ?", (refile_id,))
+        except sqlite3.Error as exc:
+            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+
+    def refiles(self, file_id: int | None = None, *, unfinished: bool = False) -> list[RefileRow]:
+        """The moves to another period, oldest first: of one file, or (``unfinished``) those whose
+        original was not yet in its new place when the move stopped."""
+        where, params = ["1"], []
+        if file_id is not None:
+            where.append("file_id = ?")
+            params.append(file_id)
+        if unfinished:
+            where.append("moved = 0")
+        rows = self._query(
+            "SELECT id, file_id, from_period, to_period, refiled_at, from_path, to_path, from_receipt, moved"
+            f" FROM refiles WHERE {' AND '.join(where)} ORDER BY id", tuple(params))
+        return [RefileRow(*r) for r in rows]
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -55,6 +55,8 @@ def _safe(text: str) -> str:
 
 
 def _when(iso: str) -> str:
+    if len(iso) == 10:  # a date alone (collect ingest --received 2020-06-29): that day
+        return iso
     try:
         return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
     except ValueError:
@@ -75,12 +77,12 @@ def receipt_text(data: ReceiptInput) -> str:
     lines.append(f"报送单位：{r.unit or r.unit_written or '（未能确定）'}")
     lines.append(f"统计表：{title}")
     lines.append(f"期间：{r.period or NO_PERIOD}")
-    lines.append(f"文件：{Path(r.name).name}（收到时间 {_when(r.arrived_at)}）")
+    lines.append(f"文件：{Path(r.name).name}（收到时间 {_when(r.received)}）")
     errors = [p for p in data.problems if p.level == "error"]
     warnings = [p for p in data.problems if p.level == "warning"]
     if r.state == "accepted":
         if data.previous is not None:
-            lines.append(f"版本：第 {r.version} 版，替换 {_when(data.previous.arrived_at)} 收到的第 {data.previous.version} 版")
+            lines.append(f"版本：第 {r.version} 版，替换 {_when(data.previous.received)} 收到的第 {data.previous.version} 版")
         else:
             lines.append(f"版本：第 {r.version} 版")
         lines.append("结论：已接收，计入汇总。")

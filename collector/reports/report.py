@@ -66,7 +66,7 @@ class StatusRow:
     unit: str
     state: str  # 已报 / 退回待改 / 待确认 / 未报
     on_time: bool | None
-    arrived_at: str | None
+    arrived_at: str | None  # when the file shown reached the inbox (received_at)
     versions: int
     problems: int
     file: str | None
@@ -349,8 +349,8 @@ def write_report(path: Path, data: ReportInput) -> None:
     _by_region(wb, data)
     _by_activity(wb, data)
     labels = [_column_label(data.form, ref.key, ref.kind) for ref in data.form.blank_refs]
-    _table_sheet(wb, "明细", ["地区", "单位", "文件", "版本", "接收时间"] + labels, [14, 24, 30, 6, 18] + [12] * len(labels))
-    _table_sheet(wb, "报送情况", ["地区", "单位", "状态", "按时/逾期", "接收时间", "版本数", "问题数", "文件"],
+    _table_sheet(wb, "明细", ["地区", "单位", "文件", "版本", "收到时间"] + labels, [14, 24, 30, 6, 18] + [12] * len(labels))
+    _table_sheet(wb, "报送情况", ["地区", "单位", "状态", "按时/逾期", "收到时间", "版本数", "问题数", "文件"],
                  [14, 28, 14, 10, 18, 8, 8, 36])
     _table_sheet(wb, "校验问题", ["级别", "单位", "文件", "单元格", "填报项", "填写内容", "说明"], [8, 24, 30, 14, 30, 16, 60])
     wb.properties.title = f"{data.form.title}（{data.period} 汇总）"

@@ -1,6 +1,7 @@
 """Who has reported and who has not, for one period: every expected unit with its state.
 
-States: **已报** (its newest accepted return counts; on time or late against the deadline), **退回待改**
+States: **已报** (its newest accepted return counts; on time or late against the deadline, by when its
+first accepted return reached the inbox — ``received_at`` — not when ingest took it in), **退回待改**
 (only returns sent back so far), **待确认** (only a held return that names it), **未报** (nothing).
 An accepted unit whose later return was sent back shows ``correction_pending``. Every held return
 not yet settled is listed apart (``StatusReport.held``), whether or not it names a roster unit.
@@ -13,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..forms.model import Form, load_forms
-from ..inbox.ledger import FileRecord, Ledger, ProblemRow
+from ..inbox.ledger import FileRecord, Ledger
 from ..inbox.period_files import PeriodFiles, read_period
 from ..inbox.roster import NO_REGION, Roster, load_roster
 from ..inbox.workspace import Workspace, check_period, period_for_date
@@ -28,12 +29,13 @@ class UnitStatus:
     unit: str
     region: str
     state: str  # one of "已报", "退回待改", "待确认", "未报"
-    on_time: bool | None = None  # 已报 only, when there is a deadline: its first accepted return by the deadline
-    arrived_at: str | None = None  # when the file shown arrived
+    on_time: bool | None = None  # 已报 only, when there is a deadline: its first accepted return received by then
+    arrived_at: str | None = None  # when the file shown was taken in
     versions: int = 0  # accepted returns received
     problems: int = 0  # problems of the file shown (errors when sent back, reminders when accepted)
     file: str | None = None  # the file shown: the counted return, else the newest sent back or held
     correction_pending: bool = False  # accepted, but a later return was sent back
+    received_at: str | None = None  # when the file shown reached the inbox (ISO time, or a date alone)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -146,7 +148,8 @@ def current_period(workspace: Workspace, today: date | None = None) -> str:
     return period_for_date(today or date.today(), deadlines)
 
 
-def _arrival_day(iso: str) -> date:
+def _day(iso: str) -> date:
+    """The day of an ISO time, or of a date alone (``--received 2020-06-29``)."""
     return datetime.fromisoformat(iso).date()
 
 
@@ -197,7 +200,8 @@ def status_report(
             status.state = "已报"
             status.versions = len(accepted)
             if deadline is not None and accepted:
-                status.on_time = _arrival_day(accepted[0].arrived_at) <= deadline
+                # 逾期 by when its first accepted return reached the inbox, not when ingest ran
+                status.on_time = min(_day(f.received) for f in accepted) <= deadline
             status.correction_pending = any(
                 (f.arrived_at, f.id or 0) > (shown.arrived_at, shown.id or 0) for f in returned)
             status.problems = problem_counts.get(shown.id or 0, (0, 0))[1]
@@ -212,6 +216,7 @@ def status_report(
         if shown is not None:
             status.file = shown.name
             status.arrived_at = shown.arrived_at
+            status.received_at = shown.received
         report.units.append(status)
     for f in files:
         if f.state == "held" and f.id in pending:

@@ -107,7 +107,8 @@ def file_table(counted: list[FileRecord], regions: dict[str, str]) -> pd.DataFra
         "region": text_column([regions.get(f.unit or "", NO_REGION) for f in counted]),
         "file": text_column([f.name for f in counted]),
         "version": pd.Series([f.version for f in counted], index=index),
-        "arrived_at": text_column([f.arrived_at for f in counted]),
+        # 明细's time is when the return reached the inbox (what 逾期 is judged by), not when it was taken in
+        "arrived_at": text_column([f.received for f in counted]),
     }, columns=FILE_COLUMNS)
 
 
@@ -193,7 +194,7 @@ def _summarize(workspace: Workspace, period: str, made_on: date | None) -> Summa
         suspects = [replace(s, cell=ledger.cell_of(s.file_id, s.key)) for s in find_suspects(form, rolled.detail)]
     issues = _issues(period_files, set(rolled.detail.index), suspects)
     statuses = [
-        StatusRow(s.region, s.unit, s.state, s.on_time, s.arrived_at, s.versions, s.problems, s.file,
+        StatusRow(s.region, s.unit, s.state, s.on_time, s.received_at, s.versions, s.problems, s.file,
                   s.correction_pending)
         for s in status.units
     ]

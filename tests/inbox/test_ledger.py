@@ -6,9 +6,9 @@ from collector.errors import LedgerError
 from collector.inbox.ledger import FileRecord, Ledger, ProblemRow
 
 
-def _rec(name, state="accepted", unit="甲局", sha=None, arrived="2020-06-28T10:00:00", **kw):
+def _rec(name, state="accepted", unit="甲局", sha=None, arrived="2020-06-28T10:00:00", period="2020-06", **kw):
     return FileRecord(id=None, name=name, sha256=sha or name * 8, size=1, arrived_at=arrived, state=state,
-                      inbox_path=f"inbox/{name}", form="f", unit=unit, period="2020-06", **kw)
+                      inbox_path=f"inbox/{name}", form="f", unit=unit, period=period, **kw)
 
 
 @pytest.fixture
@@ -119,3 +119,60 @@ def test_counted_ids_are_those_of_the_counted_returns(ledger):
         ledger.record(FileRecord(None, f"{i}.xlsx", f"{i:064x}", 1, arrived, "accepted", "inbox/x.xlsx", form="f",
                                  unit=unit, period="2020-06"))
     assert ledger.counted_ids("f", "2020-06") == {r.id for r in ledger.counted("f", "2020-06")} == {2, 3}
+
+
+def test_a_ledger_made_before_received_times_opens_and_works(tmp_path):
+    """A ledger written by the version before ``received_at`` (tests/data/ledger-before-received.sqlite3,
+    two returns taken in on 2020-07-02): the column is added, filled from when they were taken in."""
+    import shutil
+    import sqlite3
+
+    from conftest import DATA
+
+    path = tmp_path / "collector.sqlite3"
+    shutil.copy(DATA / "ledger-before-received.sqlite3", path)
+    with sqlite3.connect(path) as db:
+        assert "received_at" not in {r[1] for r in db.execute("PRAGMA table_info(files)")}
+    with Ledger(path) as ledger:
+        old = ledger.files()
+        assert [(f.state, f.received_at) for f in old] == [("accepted", "2020-07-02T09:00:00.000000"),
+                                                           ("returned", "2020-07-02T09:00:01.000000")]
+        assert [f.id for f in ledger.counted("dxal-2020", "2020-06")] == [old[0].id]
+        new = ledger.record(_rec("b", arrived="2020-07-03T10:00:00", received_at="2020-06-29"))
+        assert ledger.get(new).received == "2020-06-29"
+        assert ledger.refiles() == []
+    with Ledger(path) as again:  # opened a second time: nothing more to add
+        assert again.get(new).received_at == "2020-06-29"
+
+
+def test_received_at_defaults_to_when_it_was_taken_in(ledger):
+    file_id = ledger.record(_rec("a", arrived="2020-07-01T08:00:00"))
+    assert ledger.get(file_id).received_at == "2020-07-01T08:00:00"
+    assert FileRecord(None, "x", "s", 1, "2020-07-01T08:00:00", "accepted", "inbox/x").received == "2020-07-01T08:00:00"
+
+
+def test_refile_moves_a_return_renumbers_versions_and_keeps_the_history(ledger):
+    may = [ledger.record(_rec(n, arrived=f"2020-06-0{i}T10:00:00", period=p, stored_path=f"archive/{p}/{n}"))
+           for i, (n, p) in enumerate([("a", "2020-05"), ("b", "2020-05"), ("c", "2020-06")], start=1)]
+    june_newer = ledger.record(_rec("d", arrived="2020-06-09T10:00:00"))  # version 2 of 2020-06
+    assert [r.version for r in ledger.files()] == [1, 2, 1, 2]
+    row = ledger.refile(may[1], "2020-06", at="2020-07-01T09:00:00", stored_path="archive/2020-06/b",
+                        receipt_path="outbox/回执/2020-06/甲局-已接收-bbbbbbbb.txt")
+    moved = ledger.get(may[1])
+    assert (moved.period, moved.stored_path, moved.receipt_path) == (
+        "2020-06", "archive/2020-06/b", "outbox/回执/2020-06/甲局-已接收-bbbbbbbb.txt")
+    # numbered again by the order taken in, as if filed right: 2020-05 a=1; 2020-06 b, c, d
+    assert {r.name: (r.period, r.version) for r in ledger.files()} == {
+        "a": ("2020-05", 1), "b": ("2020-06", 1), "c": ("2020-06", 2), "d": ("2020-06", 3)}
+    # which counts is still the newest by arrival: d in 2020-06, a in 2020-05
+    assert [r.id for r in ledger.counted("f", "2020-06")] == [june_newer]
+    assert [r.name for r in ledger.counted("f", "2020-05")] == ["a"]
+    assert row.from_period == "2020-05" and row.from_path == "archive/2020-05/b" and row.moved == 0
+    assert ledger.refiles(unfinished=True) == [row]
+    ledger.mark_refiled(row.id)
+    assert ledger.refiles(unfinished=True) == []
+    (history,) = ledger.refiles(may[1])
+    assert (history.from_period, history.to_period, history.refiled_at, history.moved) == (
+        "2020-05", "2020-06", "2020-07-01T09:00:00", 1)
+    with pytest.raises(LedgerError):
+        ledger.refile(999, "2020-06", at="x", stored_path=None, receipt_path=None)

@@ -16,6 +16,14 @@ def _record(state, **kw):
     return FileRecord(**base)
 
 
+def test_the_receipt_gives_when_the_file_was_received_not_when_it_was_taken_in():
+    record = _record("accepted", version=2, arrived_at="2020-07-02T09:00:00", received_at="2020-06-29T16:20:00")
+    previous = _record("accepted", version=1, arrived_at="2020-07-02T08:00:00", received_at="2020-06-20")
+    lines = receipt_text(ReceiptInput(record, FORM, [], {}, "地区安委办", previous)).split("\r\n")
+    assert "文件：附件3 呼中林业局.xlsx（收到时间 2020-06-29 16:20）" in lines
+    assert "版本：第 2 版，替换 2020-06-20 收到的第 1 版" in lines  # a date alone (--received): that day
+
+
 def test_accepted_receipt_names_unit_period_version_and_numbers():
     record = _record("accepted", version=2)
     previous = _record("accepted", version=1, arrived_at="2020-06-20T08:00:00")

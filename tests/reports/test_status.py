@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 import collector.inbox.ingest as ingest_module
 from collector.cli import app
 from collector.inbox.ingest import ingest
+from collector.inbox.ledger import FileRecord, Ledger
 from collector.reports.status import StatusReport, UnitStatus, status_report, unit_statuses
 
 ROSTER = "单位,地区,别名\n甲局,东区,\n乙局,东区,\n丙局,西区,\n丁局,西区,\n戊局,西区,\n"
@@ -34,7 +35,8 @@ def test_every_state(ws):
     ingest(ws, period="2020-06")
     report = status_report(ws, "2020-06", today=date(2020, 7, 1))
     by_unit = {u.unit: u for u in report.units}
-    assert by_unit["甲局"] == UnitStatus("甲局", "东区", "已报", True, "2020-06-25T10:00:00.000000", 1, 0, "甲局.xlsx", True)
+    assert by_unit["甲局"] == UnitStatus("甲局", "东区", "已报", True, "2020-06-25T10:00:00.000000", 1, 0, "甲局.xlsx", True,
+                                        "2020-06-25T10:00:00.000000")
     assert (by_unit["乙局"].state, by_unit["乙局"].problems, by_unit["乙局"].file) == ("退回待改", 1, "乙局.xlsx")
     assert by_unit["丙局"].state == "待确认"
     assert by_unit["丁局"].state == "已报" and by_unit["丁局"].on_time is True
@@ -58,6 +60,38 @@ def test_late_against_the_configured_deadline(ws):
     report = status_report(ws, "2020-06")
     assert [(u.unit, u.on_time) for u in report.units[:2]] == [("甲局", True), ("乙局", False)]
     assert report.summary_line() == "应报5，已报2，逾期1，未报3"
+
+
+def _taken_in(ws, unit, *, arrived, received, state="accepted", n=1):
+    """A return of ``unit`` recorded as ingest records it, taken in at ``arrived``, received at ``received``."""
+    record = FileRecord(None, f"{unit}-{n}.xlsx", f"{unit}{n}".ljust(64, "0"), 1, arrived, state,
+                        f"inbox/{unit}-{n}.xlsx", form="dxal-2020", unit=unit, period="2020-06", received_at=received)
+    with Ledger(ws.ledger_path) as ledger:
+        ledger.record(record)
+
+
+def test_late_is_judged_by_when_the_return_was_received_not_when_it_was_taken_in(ws):
+    """A backlog taken in on 07-02 (after the 06-30 deadline): a return received on 06-29 is on time."""
+    _taken_in(ws, "甲局", arrived="2020-07-02T09:00:00", received="2020-06-29T16:20:00")
+    _taken_in(ws, "乙局", arrived="2020-07-02T09:00:01", received="2020-06-30")  # a date alone: that day
+    _taken_in(ws, "丙局", arrived="2020-07-02T09:00:02", received="2020-07-01T08:00:00")  # really late
+    # a correction received late does not make a unit that reported on time late
+    _taken_in(ws, "丁局", arrived="2020-07-02T09:00:03", received="2020-06-28T10:00:00")
+    _taken_in(ws, "丁局", arrived="2020-07-02T09:00:04", received="2020-07-02T09:00:04", n=2)
+    report = status_report(ws, "2020-06", today=date(2020, 7, 2))
+    by_unit = {u.unit: u for u in report.units}
+    assert [(u.unit, u.on_time) for u in report.units[:4]] == [("甲局", True), ("乙局", True), ("丙局", False),
+                                                                ("丁局", True)]
+    assert (by_unit["甲局"].received_at, by_unit["甲局"].arrived_at) == ("2020-06-29T16:20:00", "2020-07-02T09:00:00")
+    assert by_unit["丁局"].received_at == "2020-07-02T09:00:04"  # the counted (second) return's
+    assert report.counts["逾期"] == 1
+    text = CliRunner().invoke(app, ["status", "-w", str(ws.root), "--period", "2020-06"], catch_exceptions=False)
+    assert text.exit_code == 1  # 戊局 has not reported and the deadline has passed
+    assert "  甲局  已报（按时）  收到 2020-06-29 16:20\n" in text.output
+    assert "  乙局  已报（按时）  收到 2020-06-30\n" in text.output
+    assert "  丙局  已报（逾期）  收到 2020-07-01 08:00\n" in text.output
+    data = json.loads(CliRunner().invoke(app, ["status", "-w", str(ws.root), "--json"]).output)
+    assert data["regions"][0]["units"][0]["received_at"] == "2020-06-29T16:20:00"
 
 
 def test_held_files_naming_no_unit_are_listed_apart(ws):
@@ -88,8 +122,8 @@ def test_cli_status_text_and_json(ws):
         "期间 2020-06，截止 2020-06-30\n"
         "\n"
         "【东区】\n"
-        "  甲局  已报（按时）  2020-06-25 10:00\n"
-        "  乙局  退回待改  2020-06-26 10:00，1 处错误\n"
+        "  甲局  已报（按时）  收到 2020-06-25 10:00\n"
+        "  乙局  退回待改  收到 2020-06-26 10:00，1 处错误\n"
         "【西区】\n"
         "  丙局  未报\n"
         "  丁局  未报\n"
