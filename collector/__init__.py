@@ -28,6 +28,8 @@ _WHERE = {
     "init_workspace": "collector.inbox.workspace",
     "ingest": "collector.inbox.ingest",
     "IngestResult": "collector.inbox.ingest",
+    "refile": "collector.inbox.refile",
+    "RefileResult": "collector.inbox.refile",
     "status_report": "collector.reports.status",
     "StatusReport": "collector.reports.status",
     "summarize": "collector.reports.summarize",
@@ -40,7 +42,7 @@ _WHERE = {
     **{name: "collector.errors" for name in (
         "CollectorError", "UsageError", "FormFileError", "WorkspaceError", "RosterError", "ReturnError",
         "UnreadableWorkbook", "EmptyFile", "PasswordProtected", "TooLarge", "UnsafeXML", "UnknownForm",
-        "LedgerError", "RunLocked", "ReportError", "TemplateError",
+        "LedgerError", "RunLocked", "ReportError", "TemplateError", "RefileError",
     )},
 }
 

@@ -17,6 +17,7 @@ The tree::
     │   └── UnknownForm             a workbook, but none of the known forms
     ├── LedgerError                 the SQLite ledger could not be read or written (exit 2)
     ├── RunLocked                   another run holds the workspace lock (exit 2)
+    ├── RefileError                 the return to move to another period is not found or cannot be moved (exit 2)
     ├── ReportError                 the consolidated report could not be written
     └── TemplateError               a blank template could not be written
 
@@ -122,6 +123,13 @@ class RunLocked(CollectorError):
     """Another run holds the workspace lock."""
 
     exit_code = 2
+
+
+class RefileError(CollectorError):
+    """The return to move to another period (``collect refile``) is not found, is ambiguous, or cannot
+    be moved."""
+
+    exit_code = 2  # the command could not run
 
 
 class ReportError(CollectorError):

@@ -17,6 +17,7 @@ EXPECTED = {
     "CheckResult", "Problem", "check_file",
     "Workspace", "open_workspace", "init_workspace",
     "ingest", "IngestResult",
+    "refile", "RefileResult",
     "status_report", "StatusReport",
     "summarize", "SummaryResult",
     "export", "ExportResult",
@@ -24,7 +25,7 @@ EXPECTED = {
     "run", "RunResult",
     "CollectorError", "UsageError", "FormFileError", "WorkspaceError", "RosterError", "ReturnError",
     "UnreadableWorkbook", "EmptyFile", "PasswordProtected", "TooLarge", "UnsafeXML", "UnknownForm",
-    "LedgerError", "RunLocked", "ReportError", "TemplateError",
+    "LedgerError", "RunLocked", "ReportError", "TemplateError", "RefileError",
 }
 
 

@@ -10,6 +10,7 @@ from ..wording import LEVEL_NAMES
 
 if TYPE_CHECKING:  # heavy modules, imported by their own commands only
     from ..forms.model import Form
+    from ..inbox.refile import RefileResult
     from ..jobs.demo import DemoResult
     from ..reading.check import CheckResult
     from ..reports.export import ExportResult
@@ -186,4 +187,47 @@ def format_status(report: Any) -> str:
     lines += ["", report.summary_line()]
     if report.to_chase:
         lines.append("催报：" + "、".join(u.unit for u in report.to_chase))
+    return "\n".join(lines)
+
+
+def format_refile(result: RefileResult) -> str:
+    """What ``collect refile`` did: the move, the receipt, and what counts in both periods since."""
+    from ..inbox.refile import refile_command
+
+    r, old, new = result.record, result.from_period, result.to_period
+    who = r.unit or r.unit_written or "（单位未定）"
+    lines = []
+    if result.completed:
+        lines.append(f"已完成上次中断时未完成的 {result.completed} 次改期间。")
+    if not result.moved:
+        lines.append(f"{who} 的“{Path(r.name).name}”（{r.stored_path}）已在 {new}，无需改动。")
+        if result.elsewhere:
+            lines.append(f"{who} 在其他期间的报表（如要改其中一份，请写明存放路径）：")
+            lines += [f"  {f.stored_path}（{f.period}，收到 {_when(f.received)}）：{refile_command(f, new)}"
+                      for f in result.elsewhere]
+        return "\n".join(lines)
+    lines.append(f"已改期间：{who} 的“{Path(r.name).name}”（收到 {_when(r.received)}）由 {old or '未定期间'} 改为 {new}。")
+    if result.from_path and result.from_path != r.stored_path:
+        lines.append(f"  原件：{result.from_path} → {r.stored_path}")
+    if r.receipt_path:
+        removed = f"（{old} 的旧回执已删除）" if result.receipt_removed else ""
+        lines.append(f"  回执：{r.receipt_path}{removed}")
+    if r.state != "accepted":
+        lines.append("  这是退回的表，不计入汇总；单位改正后重新报送即可。")
+        return "\n".join(lines)
+    if result.counts:
+        lines.append(f"  {new}：本表计入汇总（第 {r.version} 版）。")
+    elif result.counted_instead is not None:
+        other = result.counted_instead
+        lines.append(f"  {new}：{who} 另有更新的报表“{Path(other.name).name}”（收到 {_when(other.received)}），"
+                     f"计入汇总的仍是那一份；本表记为第 {r.version} 版。")
+    if old:
+        if result.left_behind is not None:
+            left = result.left_behind
+            lines.append(f"  {old}：仍计入 {who} 的“{Path(left.name).name}”（第 {left.version} 版）；"
+                         f"如它也归错了期间，请运行 {refile_command(left, new)}")
+        else:
+            lines.append(f"  {old}：{who} 不再有计入汇总的报表。")
+    again = f"collect summarize --period {new}" + (f" 和 collect summarize --period {old}" if old else "")
+    lines.append(f"如已出过汇总表，请重新运行 {again}。")
     return "\n".join(lines)

@@ -18,7 +18,7 @@ COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands
 
 
 def test_all_commands_are_there():
-    for name in ("check", "init", "ingest", "watch", "status", "run", "summarize", "export", "template", "demo"):
+    for name in ("check", "init", "ingest", "watch", "status", "run", "summarize", "export", "template", "demo", "refile"):
         assert name in COMMANDS
 
 
