@@ -4,7 +4,7 @@ import hashlib
 from datetime import date, datetime
 
 import pytest
-from test_ingest import make_return, make_workspace
+from conftest import make_return, make_workspace
 
 from collector.errors import RefileError
 from collector.inbox.ingest import ingest
