@@ -128,9 +128,17 @@ class Section(_Strict):
     activities: list[Activity] = Field(min_length=1)
 
 
+_INNER_QUOTE = re.compile(r"“([^“”]*)”")
+
+
 def quoted(label: str) -> str:
-    """A label in a sentence: “理论学习·参与人次”; quotes inside it become ‘ ’ (“‘安全生产啄木鸟’等活动”)."""
-    return "“" + label.replace("“", "‘").replace("”", "’") + "”"
+    """A label in a sentence: “理论学习·参与人次”; quotes inside it become ‘ ’ (“‘安全生产啄木鸟’等活动”).
+
+    Single quotes already nested in a double-quoted part are dropped, so that a label written
+    联办“‘公众开放日’云端直播” reads “联办‘公众开放日云端直播’”, not with doubled marks.
+    """
+    inner = _INNER_QUOTE.sub(lambda m: "‘" + m.group(1).replace("‘", "").replace("’", "") + "’", label)
+    return "“" + inner.replace("“", "‘").replace("”", "’") + "”"
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ back: each problem — the cell, the form's words around the blank, what was wri
 and what to do next. Held: what the clerk must decide, and the command that settles it.
 
 Receipts are plain text (UTF-8 with BOM, CRLF line ends: Notepad on any Windows opens them), written
-to ``outbox/回执/<期间>/``; a return sent back also has its receipt beside it in ``returned/``. Every
-receipt can be written again from the ledger alone (``receipt_from_ledger``).
+to ``outbox/回执/<期间>/`` — what the clerk forwards to units; a return sent back also has its receipt
+beside it in ``returned/``. A held return's note is for the clerk alone, so it goes to its own folder,
+``outbox/待确认说明/<期间>/``, where it cannot be forwarded by mistake. Every receipt can be written
+again from the ledger alone (``receipt_from_ledger``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from .ledger import FileRecord, Ledger, ProblemRow
 from .workspace import Workspace
 
 NO_PERIOD = "未定期间"
+#: under outbox/: the notes on held returns, for the clerk (not to be forwarded)
+HELD_FOLDER = "待确认说明"
 RECEIPT_STATES = {"accepted": "已接收", "returned": "退回", "held": "待确认"}
 #: how many numbers an accepted receipt quotes
 HEADLINE_COUNT = 5
@@ -39,10 +43,14 @@ class ReceiptInput:
 
 
 def receipt_path(workspace: Workspace, record: FileRecord) -> Path:
-    """``outbox/回执/<期间>/<单位或文件名>-<状态>-<sha8>.txt``: the same file always gets the same receipt."""
+    """``outbox/回执/<期间>/<单位或文件名>-<状态>-<sha8>.txt``: the same file always gets the same receipt.
+
+    A held return's note goes to ``outbox/待确认说明/<期间>/`` instead: it is the clerk's, not the unit's.
+    """
     label = record.unit or Path(record.name).stem
     state = RECEIPT_STATES[record.state]
-    return workspace.receipts / (record.period or NO_PERIOD) / f"{_safe(label)}-{state}-{record.sha256[:8]}.txt"
+    folder = workspace.outbox / HELD_FOLDER if record.state == "held" else workspace.receipts
+    return folder / (record.period or NO_PERIOD) / f"{_safe(label)}-{state}-{record.sha256[:8]}.txt"
 
 
 def beside_path(stored: Path) -> Path:
@@ -91,14 +99,14 @@ def receipt_text(data: ReceiptInput) -> str:
             lines += ["", "主要数字：", *(f"  {label}：{value}" for label, value in headline)]
         if warnings:
             lines += ["", f"提醒（不影响计入，共 {len(warnings)} 处）："]
-            lines += _problem_lines(warnings, data.form)
+            lines += _reminder_lines(warnings)
         lines += ["", "下一步：无需再报。如需更正，请修改后将整张表重新报送，新表将替换本表。"]
     elif r.state == "returned":
         lines.append(f"结论：退回，暂不计入汇总。共 {len(errors)} 处需要修改：")
         lines += _problem_lines(errors, data.form)
         if warnings:
             lines += ["", f"另有 {len(warnings)} 处提醒（请一并核对）："]
-            lines += _problem_lines(warnings, data.form)
+            lines += _reminder_lines(warnings)
         if data.form is None or any(p.code in ("wrong_form", "missing_line") for p in errors):
             lines += ["", "下一步：请使用下发的原表填写（不要改动表中文字），保存为 .xlsx 后重新报送。"]
         else:
@@ -113,6 +121,12 @@ def receipt_text(data: ReceiptInput) -> str:
     sign = data.office or ""
     lines += ["", f"{sign}  {datetime.now():%Y-%m-%d}".strip()]
     return "\r\n".join(lines) + "\r\n"
+
+
+def roster_line(written: str) -> str:
+    """The line to add to units.csv so that a return naming ``written`` settles: 单位,地区,别名."""
+    name = written.replace('"', '""')
+    return f'"{name}",,' if any(ch in name for ch in ',"\n') else f"{name},,"
 
 
 def settle_hint(record: FileRecord) -> list[str]:
@@ -145,13 +159,15 @@ def settle_hint(record: FileRecord) -> list[str]:
         return [
             f"1. 如果这份表确是“{record.unit}”报送的：运行 {alias}",
             "   （把“" + written + "”记为该单位的别名，并重新处理待确认的文件）；",
-            "2. 如果是名单外的新单位：在 units.csv 中增加一行，保存后运行 collect ingest；",
+            f"2. 如果是名单外的新单位：在 units.csv 末尾增加一行 {roster_line(written)}（地区可补在两个逗号之间），"
+            "保存后运行 collect ingest；",
             "3. 如果不应收这份表：把它从 held/ 文件夹移走即可。",
         ]
     if written:
         return [
             f"1. 如果“{written}”是名单中某个单位的另一个名称：运行 collect ingest --alias \"{written}=名单中的单位名称\"；",
-            "2. 如果是名单外的新单位：在 units.csv 中增加一行，保存后运行 collect ingest；",
+            f"2. 如果是名单外的新单位：在 units.csv 末尾增加一行 {roster_line(written)}（地区可补在两个逗号之间），"
+            "保存后运行 collect ingest；",
             "3. 如果不应收这份表：把它从 held/ 文件夹移走即可。",
         ]
     return [
@@ -171,6 +187,11 @@ def _headline(data: ReceiptInput) -> list[tuple[str, str]]:
             if len(out) >= HEADLINE_COUNT:
                 break
     return out
+
+
+def _reminder_lines(problems: list[ProblemRow]) -> list[str]:
+    """Reminders, one short line each: the place and what to look at (the message names the blank)."""
+    return [f"  {n}. {p.cell}：{p.message}" if p.cell else f"  {n}. {p.message}" for n, p in enumerate(problems, start=1)]
 
 
 def _problem_lines(problems: list[ProblemRow], form: Form | None) -> list[str]:

@@ -24,13 +24,25 @@ def test_the_receipt_gives_when_the_file_was_received_not_when_it_was_taken_in()
     assert "版本：第 2 版，替换 2020-06-20 收到的第 1 版" in lines  # a date alone (--received): that day
 
 
-def test_accepted_receipt_names_unit_period_version_and_numbers():
+def _checked(tmp_path, changes):
+    """A real return with ``changes`` written into it, read and checked: its problems as the ledger keeps them."""
+    from dataclasses import astuple
+
+    from conftest import make_return
+
+    from collector.reading.check import check_file
+
+    path = make_return(tmp_path / "附件3 呼中林业局.xlsx", "呼中林业局", changes=changes)
+    result = check_file(path, {FORM.id: FORM})
+    return result, [ProblemRow(*astuple(p)) for p in result.problems]
+
+
+def test_accepted_receipt_names_unit_period_version_and_numbers(tmp_path):
+    result, problems = _checked(tmp_path, {"launch.sessions": "约3"})
+    assert result.ok and [p.code for p in problems if p.key == "launch.sessions"] == ["approx"]
     record = _record("accepted", version=2)
     previous = _record("accepted", version=1, arrived_at="2020-06-20T08:00:00")
-    warning = ProblemRow("warning", "approx", "“启动仪式·场次”填写的“约3”是约数，按 3 计；请填写准确的数字。",
-                         "统计表!D4", "launch.sessions", "启动仪式·场次", "约3")
-    text = receipt_text(ReceiptInput(record, FORM, [warning], {"launch.sessions": 3, "study.group_sessions": 2},
-                                     "地区安委办", previous))
+    text = receipt_text(ReceiptInput(record, FORM, problems, result.values, "地区安委办", previous))
     lines = text.split("\r\n")
     assert lines[:8] == [
         "回执（已接收）", "",
@@ -42,25 +54,25 @@ def test_accepted_receipt_names_unit_period_version_and_numbers():
         "结论：已接收，计入汇总。",
     ]
     assert "  启动仪式·场次：3场次" in lines
-    assert "  1. 位置：统计表!D4" in lines
-    assert "     原表文字：以（ ）等形式启动“安全生产月”活动（ ）场次。" in lines
-    assert "     填写的是：约3" in lines
+    # a reminder is one short line: the place and the checker's own words, not the whole sentence again
+    approx = next(p for p in problems if p.key == "launch.sessions")
+    assert f"  1. {approx.cell}：{approx.message}" in lines
+    assert "约3" in approx.message and approx.cell.startswith("统计表!")
+    assert not any(line.startswith("     原表文字") for line in lines)
     assert any(line.startswith("下一步：无需再报") for line in lines)
     assert lines[-2].startswith("地区安委办  ")
 
 
-def test_returned_receipt_lists_every_problem_and_what_to_do():
-    problems = [
-        ProblemRow("error", "negative", "“启动仪式·场次”应填写不小于0的整数，现填写“-3”。", "统计表!D4", "launch.sessions",
-                   "启动仪式·场次", "-3"),
-        ProblemRow("error", "not_number", "“x”应填写不小于0的整数，现填写“若干”；没有请填 0，有请填写准确数字。", "统计表!D5",
-                   "study.group_sessions", "x", "若干"),
-    ]
+def test_returned_receipt_lists_every_problem_and_what_to_do(tmp_path):
+    result, problems = _checked(tmp_path, {"launch.sessions": "-3", "study.group_sessions": "若干"})
+    errors = [p for p in problems if p.level == "error"]
+    assert not result.ok and {p.key for p in errors} == {"launch.sessions", "study.group_sessions"}
     text = receipt_text(ReceiptInput(_record("returned"), FORM, problems, {}))
-    assert "结论：退回，暂不计入汇总。共 2 处需要修改：" in text
-    assert "  2. 位置：统计表!D5\r\n" in text
-    assert "     填写的是：若干\r\n" in text
-    assert "     问题及改法：“x”应填写不小于0的整数，现填写“若干”；没有请填 0，有请填写准确数字。\r\n" in text
+    assert f"结论：退回，暂不计入汇总。共 {len(errors)} 处需要修改：" in text
+    for n, problem in enumerate(errors, start=1):
+        line = FORM.by_key[problem.key].line.text
+        assert f"  {n}. 位置：{problem.cell}\r\n     原表文字：{line}\r\n" in text
+        assert f"     填写的是：{problem.written}\r\n     问题及改法：{problem.message}\r\n" in text
     assert "下一步：请在原表上修改以上各处" in text
 
 
@@ -77,6 +89,25 @@ def test_held_receipt_gives_the_command_that_settles_it():
     text = receipt_text(ReceiptInput(record, FORM, [], {}))
     assert "结论：待确认，暂不计入汇总。原因：填报单位“某某不存在局”不在名单中。" in text
     assert 'collect ingest --alias "某某不存在局=塔河县安委会"' in text
+    # the roster line that settles it, exactly as units.csv takes it
+    assert "在 units.csv 末尾增加一行 某某不存在局,," in text
+
+
+def test_roster_line_is_one_csv_row():
+    import csv
+    import io
+
+    from collector.inbox.receipts import roster_line
+
+    for written in ("某某局", '某"县",安委办'):
+        assert next(csv.reader(io.StringIO(roster_line(written)))) == [written, "", ""]
+
+
+def test_labels_with_nested_quotes_are_quoted_once():
+    from collector.forms.model import quoted
+
+    assert quoted("联办“‘公众开放日’云端直播”·线上参与人数") == "“联办‘公众开放日云端直播’·线上参与人数”"
+    assert quoted("“安全生产啄木鸟”等活动·企业数") == "“‘安全生产啄木鸟’等活动·企业数”"
 
 
 def test_paths(tmp_path):
@@ -85,6 +116,8 @@ def test_paths(tmp_path):
     no_unit = _record("returned", unit=None, period=None, name="sub/坏:文件.xlsx")
     assert receipt_path(ws, no_unit).name == "坏_文件-退回-abababab.txt"
     assert receipt_path(ws, no_unit).parent.name == "未定期间"
+    # a held return's note is the clerk's: apart from the receipts that are forwarded to units
+    assert receipt_path(ws, _record("held")).parent == tmp_path / "outbox" / "待确认说明" / "2020-06"
     assert beside_path(tmp_path / "a.b.xlsx") == tmp_path / "a.b.回执.txt"
 
 
