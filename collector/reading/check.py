@@ -4,7 +4,9 @@ Two levels. An **error** means the return cannot be counted (negative, a decimal
 number belongs, a numeral that is not a well-formed number (一二, 十十), a 万 form that is not a whole
 count (1.23456万), percent over 100, both 是 and 否 ticked, a line of the table missing, not a known
 form, unreadable file). A **warning** means it is counted but the clerk should look (a blank left
-empty and counted as 0, an approximation, a 是/否 left unanswered).
+empty and counted as 0, an approximation, a 是/否 left unanswered, and anything written on the table
+that the form does not have — a row added, a line added in a progress cell, a 备注 column: quoted, and
+not counted).
 
 Every problem names the file, the cell (``统计表!D7``), the blank's label, what was written, and a
 Chinese sentence telling the unit what to write instead.
@@ -24,7 +26,7 @@ from ..errors import ReturnError
 from ..forms.model import Blank, BlankRef, Form, quoted
 from ..forms.values import Reading, normalize, read_number, read_text, read_yesno, strip_brackets
 from .convert import open_return
-from .reader import ReturnRead, read_workbook
+from .reader import Extra, ReturnRead, read_workbook
 from .reader import prepare as prepare_reading
 
 Level = Literal["error", "warning"]
@@ -259,12 +261,29 @@ def check_read(read: ReturnRead) -> CheckResult:
             else:
                 code, message = by_key[key]
                 result.problems.append(Problem("warning", code, message, **common))
+    result.problems += [_extra_problem(extra) for extra in read.extras]
     if read.layout == "template":
         result.problems += _percent_fractions(form, values, read)
     if not read.unit:
         result.problems.append(Problem(
             "warning", "no_unit", f"表头“{form.unit_field}”没有填写；请填写单位全称。"))
     return result
+
+
+_NOT_COUNTED_HINT = "如其中的数字应当计入，请填在表中对应项目的空格里；本表只汇总表中原有的项目。"
+
+
+def _extra_problem(extra: Extra) -> Problem:
+    """What the unit wrote that the form does not have, quoted: counted nowhere, so said out loud."""
+    text = extra.text.rstrip("。;；")
+    if extra.kind == "row":
+        message = f"{extra.where}是本表没有的内容，未计入汇总：{text}。{_NOT_COUNTED_HINT}"
+    elif extra.kind == "line":
+        message = f"{extra.cell}的{quoted(extra.where or '进展情况')}中有本表没有的内容，未计入汇总：“{text}”。{_NOT_COUNTED_HINT}"
+    else:
+        column = f"（{quoted(extra.where)}栏）" if extra.where else ""
+        message = f"{extra.cell}{column}是本表没有的内容，未计入汇总：“{text}”。{_NOT_COUNTED_HINT}"
+    return Problem("warning", "not_in_form", message, cell=extra.cell, written=extra.text)
 
 
 def _percent_fractions(form: Form, values: dict[str, Any], read: ReturnRead) -> list[Problem]:

@@ -51,6 +51,18 @@ class HeaderValue(NamedTuple):
     cell: str | None
 
 
+class Extra(NamedTuple):
+    """Words on the table that the form does not have: a row the unit added (``row``), a cell in a
+    column the form does not have or with words of its own (``cell``: a 备注 column), or words left
+    over in a progress cell after its lines (``line``). ``where`` names the row (表中第16行) or the
+    cell's column head (备注); ``text`` is what is written, cells of a row joined with ｜."""
+
+    kind: str
+    cell: str
+    where: str
+    text: str
+
+
 @dataclass
 class ReturnRead:
     """Everything read from one return, before any checking."""
@@ -63,6 +75,8 @@ class ReturnRead:
     missing_lines: list[Line] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
     layout: str = "seed"
+    #: what the unit wrote on the table that the form does not know (not counted; said in a warning)
+    extras: list[Extra] = field(default_factory=list)
 
     @property
     def unit(self) -> str | None:
@@ -92,6 +106,17 @@ class _FormMatcher:
     def anchors(self) -> tuple[str, ...]:
         """The lines' anchors, for telling which form a sheet is."""
         return tuple(m.anchor for m in self.lines if m.anchor)
+
+    @cached_property
+    def known_words(self) -> str:
+        """Every fixed text of the form's table, folded and joined: a cell whose words are in it is the form's own."""
+        form = self.form
+        pieces = [form.title, *form.header, *form.columns]
+        for section in form.sections:
+            pieces.append(section.name)
+            for activity in section.activities:
+                pieces += [activity.name, activity.seed_name, *activity.requirement.split("\n")]
+        return "\x1f".join(normalize(p) for p in pieces if p)
 
 
 def _line_pattern(line: Line) -> re.Pattern[str]:
@@ -244,9 +269,11 @@ def read_sheet(workbook: Workbook, form: Form, sheet: Sheet, cells: list[_Cell] 
     """Find every line of ``form`` in ``sheet`` and cut out what is written in its blanks."""
     matcher = _matcher(form)
     cells = _cells(sheet) if cells is None else cells
-    header = _header(matcher, sheet, cells, _table_row(matcher, cells))
+    table_row = _table_row(matcher, cells)
+    header = _header(matcher, sheet, cells, table_row)
     blanks: dict[str, Found] = {}
     missing: list[Line] = []
+    consumed: dict[int, list[tuple[int, int]]] = {}  # cell index -> the spans its lines matched
     at_cell, at_pos = 0, 0
     for line_matcher in matcher.lines:
         hit = _find(line_matcher, cells, at_cell, at_pos)
@@ -261,6 +288,7 @@ def read_sheet(workbook: Workbook, form: Form, sheet: Sheet, cells: list[_Cell] 
         address = sheet.address(cell.row, cell.col)
         for blank, raw in zip(line.blanks, match.groups()):
             blanks[blank.key] = Found(blank.key, address, raw)
+        consumed.setdefault(index, []).append(match.span())
         at_cell, at_pos = index, match.end()
     return ReturnRead(
         path=workbook.path,
@@ -270,7 +298,100 @@ def read_sheet(workbook: Workbook, form: Form, sheet: Sheet, cells: list[_Cell] 
         blanks=blanks,
         missing_lines=missing,
         properties=workbook.properties,
+        extras=_extras(matcher, sheet, cells, table_row, consumed),
     )
+
+
+#: what is left of a cell's words that says nothing: punctuation, spaces, the words for none
+_NOTHING = re.compile(r"[\s;。.,，、:：!！?？…\-—_＿|｜/\\()（）\[\]【】\"'“”‘’·*#]+")
+_NONE_WORDS = frozenset({"", "无", "没有", "暂无", "0", "零"})
+#: a 序号 column's cells are the rows' numbers, not figures
+_SEQUENCE_HEADS = frozenset({"序号", "序", "编号", "No", "No."})
+_MAX_QUOTE = 300
+
+
+def _says_something(text: str) -> bool:
+    return _NOTHING.sub("", text) not in _NONE_WORDS
+
+
+def _row_words(sheet: Sheet, row: int) -> str:
+    """表中第16行 — or, for a Word table presented as a sheet, 表1第16行."""
+    places = getattr(sheet, "places", None)
+    if places and row < len(places) and places[row][0] == "table":
+        return f"表{places[row][1]}第{places[row][2]}行"
+    return f"表中第{row + 1}行"
+
+
+def _quote_cut(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _MAX_QUOTE else text[:_MAX_QUOTE] + "……"
+
+
+def _extras(
+    matcher: _FormMatcher, sheet: Sheet, cells: list[_Cell], table_row: int, consumed: dict[int, list[tuple[int, int]]]
+) -> list[Extra]:
+    """Whatever is written on the table (from its column heads down) that the form does not know.
+
+    A cell is the form's own when a line of the form was found in it (what is left over after the
+    lines is reported), or when its words are among the form's fixed texts (title, column heads,
+    section and activity names, 内容要求). A 内容要求 cell without figures is let be (units shorten
+    it with ……), and so is a 序号 column. A row with nothing of the form's own is one warning; a cell
+    in a row of the form's (a 备注 column) is one each."""
+    known = matcher.known_words
+    heads = {c.col: c.text for c in cells if c.row == table_row}
+    skip_cols = {col for col, text in heads.items() if text in _SEQUENCE_HEADS}
+    requirement_col = next((col for col, text in heads.items() if text == "内容要求"), None)
+    rows: dict[int, tuple[list[_Cell], list[_Cell]]] = {}  # row -> (unknown cells, other cells)
+    extras: list[tuple[int, int, Extra]] = []  # (row, col, extra), put in the sheet's order at the end
+    for index, cell in enumerate(cells):
+        if cell.row <= table_row or cell.col in skip_cols:
+            continue
+        unknown, other = rows.setdefault(cell.row, ([], []))
+        spans = consumed.get(index)
+        if spans is not None:
+            other.append(cell)
+            left, at = [], 0
+            for start, end in sorted(spans):
+                left.append(cell.text[at:start])
+                at = max(at, end)
+            left.append(cell.text[at:])
+            rest = "\n".join(piece.strip(_NOTHING_EDGES) for piece in left if _says_something(piece))
+            if rest:
+                extras.append((cell.row, cell.col, Extra("line", sheet.address(cell.row, cell.col),
+                                                         heads.get(cell.col, ""), _quote_cut(_original(sheet, cell, rest)))))
+            continue
+        text = cell.text
+        if not _says_something(text) or text.strip("…. 。") in known:
+            other.append(cell)
+        elif cell.col == requirement_col and not any(ch.isdigit() for ch in text):
+            other.append(cell)
+        else:
+            unknown.append(cell)
+    for row, (unknown, other) in sorted(rows.items()):
+        if not unknown:
+            continue
+        if all(c.col == requirement_col or not _says_something(c.text) for c in other):
+            quoted = "｜".join(sheet.text(c.row, c.col).strip() for c in sorted(unknown + other, key=lambda c: c.col)
+                              if _says_something(c.text))
+            first = min(unknown, key=lambda c: c.col)
+            extras.append((row, -1, Extra("row", sheet.address(row, first.col), _row_words(sheet, row), _quote_cut(quoted))))
+            continue
+        for cell in unknown:
+            extras.append((cell.row, cell.col, Extra("cell", sheet.address(cell.row, cell.col), heads.get(cell.col, ""),
+                                                     _quote_cut(sheet.text(cell.row, cell.col)))))
+    return [extra for _row, _col, extra in sorted(extras, key=lambda e: (e[0], e[1]))]
+
+
+_NOTHING_EDGES = " \n;。.,，、:：；"
+
+
+def _original(sheet: Sheet, cell: _Cell, folded: str) -> str:
+    """The left-over words as the unit wrote them where they can be found (the folded text otherwise)."""
+    written = sheet.text(cell.row, cell.col)
+    for line in written.splitlines():
+        if line.strip() and normalize(line).strip(_NOTHING_EDGES) == folded:
+            return line.strip()
+    return folded
 
 
 def _find(line: _LineMatcher, cells: list[_Cell], at_cell: int, at_pos: int) -> tuple[int, re.Match[str]] | None:

@@ -165,3 +165,80 @@ def test_a_wan_form_that_is_not_whole_is_an_error(tmp_path, forms):
 def test_colloquial_numeral_in_a_return(tmp_path, forms):
     result = check_file(_with_d4(tmp_path, "以（线上直播）等形式启动“安全生产月”活动（两万五）场次。"), forms)
     assert result.ok and result.values["launch.sessions"] == 25000
+
+
+# ---------------------------------------------------------------------------------------------
+# nothing a unit wrote is dropped without a word (issue #13 §2)
+
+ADDED_ROW = "开展进校园活动（12）场，参与（3400）人次。"
+ADDED_LINE = "开展安全宣传进机关活动（5）场，参与（300）人。"
+REMARK = "另有线下活动8场，参与560人"
+
+
+def _edited(tmp_path, edit):
+    """The sample return of 地区应急管理局 (26 rows, columns A–D), edited as a unit would, saved as a real .xlsx."""
+    wb = openpyxl.load_workbook(sample_inbox("dxal-2020") / "地区应急管理局-统计表.xlsx")
+    edit(wb["统计表"])
+    path = tmp_path / "地区应急管理局-统计表.xlsx"
+    wb.save(path)
+    return path
+
+
+def _add_row(ws):
+    ws["A27"], ws["B27"], ws["C27"], ws["D27"] = "其他", "开展安全生产知识进校园活动", "…", ADDED_ROW
+
+
+def _add_line(ws):
+    ws["D12"] = ws["D12"].value + "\n" + ADDED_LINE
+
+
+def _add_remark(ws):
+    ws["E3"], ws["E12"] = "备注", REMARK
+
+
+EDITS = {
+    "added_row": (_add_row, "统计表!A27",
+                  "表中第27行是本表没有的内容，未计入汇总：其他｜开展安全生产知识进校园活动｜开展进校园活动（12）场，参与（3400）人次。"),
+    "added_line": (_add_line, "统计表!D12",
+                   f"统计表!D12的“进展情况”中有本表没有的内容，未计入汇总：“{ADDED_LINE[:-1]}”。"),
+    "remark": (_add_remark, "统计表!E12", f"统计表!E12（“备注”栏）是本表没有的内容，未计入汇总：“{REMARK}”。"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDITS))
+def test_what_the_form_does_not_have_is_a_warning_quoting_it_and_not_counted(tmp_path, forms, case):
+    edit, cell, message = EDITS[case]
+    original = check_file(sample_inbox("dxal-2020") / "地区应急管理局-统计表.xlsx", forms)
+    result = check_file(_edited(tmp_path, edit), forms)
+    assert result.ok  # a warning: the return is counted
+    (warning,) = [p for p in result.problems if p.code == "not_in_form"]
+    assert (warning.level, warning.cell) == ("warning", cell)
+    assert warning.message.startswith(message), warning.message
+    assert result.values == original.values  # the form's own values read as before; the extra counted nowhere
+
+
+def test_the_form_own_returns_have_nothing_extra(forms):
+    for form_id in SAMPLE_FORMS:
+        for path in sorted(sample_inbox(form_id).iterdir()):
+            result = check_file(path, forms)
+            assert not [p for p in result.problems if p.code == "not_in_form"], path
+
+
+@pytest.mark.parametrize("case", sorted(EDITS))
+def test_the_warning_reaches_the_receipt_and_the_ledger(tmp_path, case):
+    from conftest import drop, make_workspace
+
+    from collector.inbox.ingest import ingest
+    from collector.inbox.ledger import Ledger
+
+    edit, cell, message = EDITS[case]
+    ws = make_workspace(tmp_path)
+    drop(ws, _edited(tmp_path, edit))
+    (outcome,) = ingest(ws).outcomes
+    assert outcome.state == "accepted"
+    receipt = outcome.receipt.read_text(encoding="utf-8-sig")
+    assert f"位置：{cell}" in receipt and message in receipt
+    with Ledger(ws.ledger_path) as ledger:
+        (record,) = ledger.files()
+        rows = [p for _, p in ledger.problems([record.id]) if p.code == "not_in_form"]
+    assert [(p.level, p.cell) for p in rows] == [("warning", cell)] and message in rows[0].message
