@@ -12,11 +12,12 @@ from pathlib import Path
 
 from ..errors import FormImportError, ReturnError
 from ..forms.importer import BLANK_RE, Grid, ImportResult, import_grid
-from .workbook import Sheet, cell_text, open_workbook
+from .convert import open_return
+from .word import WORD_SUFFIXES
+from .workbook import SPREADSHEET_SUFFIXES, Sheet, cell_text
 
 #: what a blank may be
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-WORD_SUFFIXES = (".docx",)
+WORKBOOK_SUFFIXES = SPREADSHEET_SUFFIXES
 CONVERTED_SUFFIXES = (".doc", ".wps", ".et", ".ods")
 BLANK_SUFFIXES = WORKBOOK_SUFFIXES + WORD_SUFFIXES + CONVERTED_SUFFIXES
 
@@ -42,12 +43,12 @@ def _blank_count(rows: list[list[str]]) -> int:
     return sum(len(BLANK_RE.findall(t)) + t.count("□") for row in rows for t in row)
 
 
-def workbook_grid(path: Path) -> Grid:
-    """The sheet of a workbook blank that holds the table (the one with the most blanks)."""
-    book = open_workbook(path)
+def file_grid(path: Path) -> Grid:
+    """The sheet (or Word table) of a blank that holds the table: the one with the most blanks."""
+    book = open_return(path)
     grids = [sheet_grid(s) for s in book.sheets]
     if not grids:
-        raise FormImportError("工作簿里没有工作表。", path=str(path))
+        raise FormImportError("文件里没有表格。", path=str(path))
     return Grid(rows=max(grids, key=_blank_count), name=path.name)
 
 
@@ -61,8 +62,8 @@ def blank_grid(path: Path) -> Grid:
             path=str(path),
         )
     try:
-        if suffix in WORKBOOK_SUFFIXES:
-            return workbook_grid(path)
+        if suffix in WORKBOOK_SUFFIXES or suffix in WORD_SUFFIXES:
+            return file_grid(path)
         raise FormImportError(f"暂时还不能读取 {suffix} 文件，请在 Excel 或 WPS 中另存为 .xlsx 后再导入。", path=str(path))
     except ReturnError as exc:
         raise FormImportError(exc.message, path=str(path)) from exc

@@ -32,9 +32,10 @@ def reads_as_truth(form, form_id):
     assert seen == len(t["valid_units"])
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".docx"])
 @pytest.mark.parametrize("form_id", SAMPLE_FORMS)
-def test_a_seed_tables_xlsx_blank_gives_a_form_that_reads_its_returns_exactly(form_id):
-    result = import_blank(DATA / form_id / "blank" / "blank.xlsx", "imported")
+def test_a_seed_tables_blank_gives_a_form_that_reads_its_returns_exactly(form_id, suffix):
+    result = import_blank(DATA / form_id / "blank" / f"blank{suffix}", "imported")
     assert re.fullmatch(r"[a-z0-9.]+", "".join(r.key for r in result.form.blank_refs))
     reads_as_truth(result.form, form_id)
 
@@ -83,6 +84,36 @@ def test_a_new_tables_workbook_blank_and_a_return_filled_in_it(tmp_path):
     assert checked.ok, checked.problems
     assert checked.unit == "某某镇人民政府"
     assert [checked.values[r.key] for r in form.blank_refs] == [2, 5000, 12, 300, 8, 95.5, 7, "广播、微信群", "是"]
+
+
+def _write_docx(path, rows, merged_down=()):
+    """A Word 附件: the title and header as paragraphs, the table below; ``merged_down``: (column, first row, last row)."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(rows[0][0])
+    document.add_paragraph(rows[1][0])
+    body = rows[2:]
+    table = document.add_table(rows=len(body), cols=len(body[0]))
+    for r, row in enumerate(body):
+        for c, value in enumerate(row):
+            if value is not None:
+                table.cell(r, c).text = str(value)
+    for col, first, last in merged_down:
+        top = table.cell(first, col)
+        text = top.text
+        merged = top.merge(table.cell(last, col))
+        merged.text = text
+    document.save(path)
+
+
+def test_a_new_tables_word_blank_gives_the_same_form_as_its_workbook(tmp_path):
+    _write(tmp_path / "附件2.xlsx", ROWS, MERGES)
+    _write_docx(tmp_path / "附件2.docx", ROWS, [(1, 1, 2), (1, 3, 4)])
+    from_excel = import_blank(tmp_path / "附件2.xlsx", "pingan-2021").form
+    from_word = import_blank(tmp_path / "附件2.docx", "pingan-2021").form
+    assert from_word.sections == from_excel.sections
+    assert (from_word.title, from_word.header, from_word.columns) == (from_excel.title, from_excel.header, from_excel.columns)
 
 
 def test_a_file_that_is_not_a_table_is_refused_in_chinese(tmp_path):
