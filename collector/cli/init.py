@@ -1,4 +1,4 @@
-"""``collect init [DIR] --form FORM_ID``: make a workspace; safe to run again (never overwrites)."""
+"""``collect init [DIR] (--form FORM_ID | --from BLANK)``: make a workspace; safe to run again (never overwrites)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,24 @@ from pathlib import Path
 
 import typer
 
+from ..errors import UsageError
 from ..inbox.workspace import init_workspace
-from .output import format_init
+from .output import format_import, format_init
 
 
 def init(
     directory: Path | None = typer.Argument(None, help="工作目录（默认为当前目录；不存在则新建）。", show_default=False),
-    form: str = typer.Option(..., "--form", help="要收集的统计表编号（schemas/ 中的 id，如 dxal-2020）。"),
+    form: str | None = typer.Option(None, "--form", help="要收集的统计表编号（schemas/ 中的 id，如 dxal-2020）；与 --from 同用时是新表的编号。"),
+    blank: Path | None = typer.Option(None, "--from", help="上级发来的空白表（.docx .doc .xlsx …）：从它生成表格定义并收集这张表。",
+                                      show_default=False),
     office: str = typer.Option("", "--office", help="本单位名称（汇总表的“填报单位”）。"),
 ) -> None:
     """建立工作目录：inbox/ outbox/ 等文件夹、配置文件 collector.toml 和单位名单 units.csv。"""
-    result = init_workspace(directory or Path.cwd(), form, office)
+    if form is None and blank is None:
+        raise UsageError("请用 --form 表格编号 指定要收集的表，或用 --from 空白表文件 从上级发来的空白表生成。")
+    result = init_workspace(directory or Path.cwd(), form, office, from_blank=blank)
+    if result.imported is not None:
+        typer.echo(format_import(result.imported))
     typer.echo(format_init(result))
 
 

@@ -231,3 +231,44 @@ def format_refile(result: RefileResult) -> str:
     again = f"collect summarize --period {new}" + (f" 和 collect summarize --period {old}" if old else "")
     lines.append(f"如已出过汇总表，请重新运行 {again}。")
     return "\n".join(lines)
+
+
+_KIND_WORDS = {"count": "数量", "percent": "百分比", "text": "文字", "yesno": "是/否"}
+
+
+def format_import(result: Any, saved: Any = None, collecting: str | None = None) -> str:
+    """What ``collect form import`` found in a blank, for the clerk to check, and where it wrote the form."""
+    form = result.form
+    refs = form.blank_refs
+    count = {kind: sum(r.kind == kind for r in refs) for kind in _KIND_WORDS}
+    lines = [
+        f"表名：{form.title}",
+        f"表头：{'、'.join(form.header)}（填报单位一栏：{form.unit_field}；"
+        f"填报日期一栏：{result.date_field or '没有'}）",
+        f"栏目：{'、'.join(form.columns)}",
+        f"共 {len(form.sections)} 个部分、{len(form.activities)} 项活动；数量空格 {count['count']} 个，"
+        f"百分比 {count['percent']} 个，文字 {count['text']} 个，是/否 {count['yesno']} 个。",
+    ]
+    named = set(result.named_from_requirement)
+    for section in form.sections:
+        lines.append(f"【{section.name}】")
+        for activity in section.activities:
+            note = "（原表此格为空，名称取自内容要求）" if activity.name in named else ""
+            lines.append(f"  ◆ {activity.name}{note}")
+            for line in activity.lines:
+                lines.append(f"    {line.text}")
+                for blank in line.blanks:
+                    unit = f"，单位“{blank.unit}”" if blank.unit and blank.kind == "count" else ""
+                    lines.append(f"      - {_KIND_WORDS[blank.kind]}{unit}：{blank.label}")
+    if result.unsure:
+        lines.append(f"请核对（{len(result.unsure)} 处不确定）：")
+        for doubt in result.unsure:
+            words = f"“{doubt.words}”" if doubt.words else ""
+            lines.append(f"  ? {doubt.where} {words} {doubt.message}")
+    if saved is not None:
+        said = {"new": "已写入", "same": "已有相同的文件，未改动", "replaced": "已覆盖"}[saved.state]
+        lines.append(f"{said}：{saved.path}（编号 {form.id}）")
+        lines.append("标签（label）可以直接在这个文件里修改；改后运行 collect check 某个报表 看看效果。")
+        if collecting is not None and collecting != form.id:
+            lines.append(f"本工作目录现在收集的是 {collecting}；要改收这张表，把 collector.toml 里的 form 改为 \"{form.id}\"。")
+    return "\n".join(lines)

@@ -420,11 +420,11 @@ def import_grid(grid: Grid, form_id: str | None = None) -> ImportResult:
                 unsure.append(Doubt(f"第{r + 1}行", " ".join(distinct)[:60], "这一行的进展情况栏是空的，没有填报项。"))
             continue
         key = (activity_name, requirement)
-        where = f"第{r + 1}行"
+        row_words = activity_name or _name_from_requirement(requirement)
+        where = f"“{row_words[:20]}”一行"
         same = current_activity is not None and (
             (activity_name and activity_name == last_key[0]) or (not activity_name and (not requirement or requirement == last_key[1]))
         )
-        row_words = activity_name or _name_from_requirement(requirement)
         drafts = _progress_lines(progress, row_words, where, unsure)
         if same and current_activity is not None:
             current_activity["lines"].extend(drafts)

@@ -36,9 +36,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from ..errors import RunLocked, UsageError, WorkspaceError
+
+if TYPE_CHECKING:
+    from ..forms.importer import ImportResult
 
 CONFIG_NAME = "collector.toml"
 LEDGER_NAME = "collector.sqlite3"
@@ -252,13 +255,18 @@ class InitResult:
     created: list[Path] = field(default_factory=list)
     existing: list[Path] = field(default_factory=list)
     config: Config | None = None
+    imported: ImportResult | None = None  # the form made from the blank (init --from)
 
 
-def init_workspace(root: Path, form_id: str, office: str = "") -> InitResult:
-    """Make the folders, ``collector.toml`` and an empty roster; never overwrite anything."""
+def init_workspace(root: Path, form_id: str | None, office: str = "", *, from_blank: Path | None = None) -> InitResult:
+    """Make the folders, ``collector.toml`` and an empty roster; never overwrite anything.
+
+    ``from_blank``: the blank table that came down; its form is made (``schemas/<id>.toml``) and collected."""
     from ..forms.model import load_forms
 
     workspace = Workspace(Path(root).resolve())
+    imported = _form_from_blank(workspace, from_blank, form_id) if from_blank is not None else None
+    form_id = imported.form.id if imported is not None else form_id
     forms = load_forms(workspace.schemas)
     if form_id not in forms:
         known = "、".join(f"{f.id}（{f.title}）" for f in forms.values())
@@ -285,7 +293,19 @@ def init_workspace(root: Path, form_id: str, office: str = "") -> InitResult:
     except OSError as exc:
         raise WorkspaceError(f"无法在 {workspace.root} 建立工作目录：{exc.strerror or exc}") from exc
     result.config = workspace.config()
+    result.imported = imported
     return result
+
+
+def _form_from_blank(workspace: Workspace, blank: Path, form_id: str | None) -> ImportResult:
+    """The blank's form, written into the workspace's schemas/ (an existing different file is left alone: an error)."""
+    from ..reading.blank import import_blank, save_form
+
+    if form_id is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", form_id):
+        raise UsageError(f"表格编号“{form_id}”不对：只能用小写字母、数字和“-”，如 aqscy-2021。")
+    imported = import_blank(blank, form_id)
+    save_form(imported, workspace.schemas)
+    return imported
 
 
 #: characters Windows refuses in a file name, and the names it reserves

@@ -8,10 +8,14 @@ cell's text in every cell it covers, the lines above a Word table as one-cell ro
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import FormImportError, ReturnError
-from ..forms.importer import BLANK_RE, Grid, ImportResult, import_grid
+from ..forms.importer import BLANK_RE, Grid, ImportResult, form_toml, import_grid
 from .convert import open_return
 from .word import WORD_SUFFIXES
 from .workbook import SPREADSHEET_SUFFIXES, Sheet, cell_text
@@ -78,3 +82,46 @@ def import_blank(path: Path, form_id: str | None = None) -> ImportResult:
         if exc.path is None:
             exc.path = str(path)
         raise
+
+
+@dataclass
+class SavedForm:
+    """Where an imported form was written, and what was there before."""
+
+    path: Path
+    state: str  # "new", "same" (the file already said exactly this), "replaced" (--force)
+
+
+def save_form(result: ImportResult, folder: Path, *, force: bool = False) -> SavedForm:
+    """Write the form to ``folder/<id>.toml``; an existing different file is only replaced with ``force``."""
+    text = form_toml(result.form, result)
+    path = Path(folder) / f"{result.form.id}.toml"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            old = path.read_text(encoding="utf-8", errors="replace")
+            if _without_source(old) == _without_source(text):
+                return SavedForm(path, "same")
+            if not force:
+                raise FormImportError(
+                    f"{path} 已经存在，内容不同，没有覆盖。要覆盖请加 --force；要另存请用 --id 换一个编号。")
+        state = "replaced" if path.exists() else "new"
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=".~", suffix=".toml")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp, 0o666 & ~umask)  # as a new file would be, not mkstemp's 0600
+            os.replace(temp, path)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+    except OSError as exc:
+        raise FormImportError(f"无法写入表格定义文件 {path}：{exc.strerror or exc}") from exc
+    return SavedForm(path, state)
+
+
+def _without_source(text: str) -> str:
+    """A form file's text without the import date (importing the same blank again is the same form)."""
+    return re.sub(r'(?m)^source = ".*"$', "", text)

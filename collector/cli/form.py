@@ -1,0 +1,45 @@
+"""``collect form import BLANK [--id ID] [--force]``: a form file made from the blank table that came down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .output import format_import
+from .workspace_option import WorkspaceOption, workspace_root
+
+form_app = typer.Typer(help="统计表定义（schemas/ 中的表格文件）。", no_args_is_help=True)
+
+
+@form_app.command("import")
+def import_(
+    blank: Path = typer.Argument(..., help="上级发来的空白表（.docx .doc .wps .xlsx .xls .et .ods）。", show_default=False),
+    form_id: str | None = typer.Option(None, "--id", help="表格编号（小写字母、数字和“-”，如 aqscy-2021）；默认自动生成。",
+                                       show_default=False),
+    force: bool = typer.Option(False, "--force", help="schemas/ 中已有同编号的不同文件时覆盖它。"),
+    workspace: Path | None = WorkspaceOption,
+) -> None:
+    """从空白表生成表格定义，写入工作目录的 schemas/<编号>.toml，并列出找到的内容供核对。"""
+    from ..inbox.workspace import open_workspace
+    from ..reading.blank import import_blank, save_form
+
+    ws = open_workspace(workspace_root(workspace))
+    config = ws.config()  # a workspace: the form goes into its schemas/
+    result = import_blank(blank, _checked_id(form_id))
+    saved = save_form(result, ws.schemas, force=force)
+    typer.echo(format_import(result, saved, collecting=config.form))
+
+
+def _checked_id(form_id: str | None) -> str | None:
+    import re
+
+    from ..errors import UsageError
+
+    if form_id is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", form_id):
+        raise UsageError(f"表格编号“{form_id}”不对：只能用小写字母、数字和“-”，如 aqscy-2021。")
+    return form_id
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(form_app, name="form")
