@@ -160,12 +160,13 @@ def _judge(reading: Reading, raw: str, blank: Blank, warnings: list[tuple[str, s
 
 
 _PY_TYPES = {"count": int, "percent": float, "text": str, "yesno": str}
-_MODELS: dict[int, tuple[Form, type[BaseModel]]] = {}
+#: by form id, one entry per id (replaced when the forms are loaded again), as reader._MATCHERS
+_MODELS: dict[str, tuple[Form, type[BaseModel]]] = {}
 
 
 def form_model(form: Form) -> type[BaseModel]:
     """The pydantic model of a form: one optional field per blank, validated from the written text."""
-    cached = _MODELS.get(id(form))
+    cached = _MODELS.get(form.id)
     if cached is not None and cached[0] is form:
         return cached[1]
     fields: dict[str, Any] = {}
@@ -177,7 +178,7 @@ def form_model(form: Form) -> type[BaseModel]:
         __config__=ConfigDict(extra="forbid"),
         **{_field_name(k): (t, d) for k, (t, d) in fields.items()},
     )
-    _MODELS[id(form)] = (form, model)
+    _MODELS[form.id] = (form, model)
     return model
 
 
@@ -197,14 +198,14 @@ def _field_name(key: str) -> str:
     return key.replace(".", "__")
 
 
-_PLANS: dict[int, tuple[Form, tuple[tuple[BlankRef, str, str], ...]]] = {}
+_PLANS: dict[str, tuple[Form, tuple[tuple[BlankRef, str, str], ...]]] = {}  # by form id, as _MODELS
 
 
 def _plan(form: Form) -> tuple[tuple[BlankRef, str, str], ...]:
     """(ref, key, field name) of every blank in reading order, worked out once per form."""
-    cached = _PLANS.get(id(form))
+    cached = _PLANS.get(form.id)
     if cached is None or cached[0] is not form:
-        cached = _PLANS[id(form)] = (form, tuple((ref, ref.key, _field_name(ref.key)) for ref in form.blank_refs))
+        cached = _PLANS[form.id] = (form, tuple((ref, ref.key, _field_name(ref.key)) for ref in form.blank_refs))
     return cached[1]
 
 

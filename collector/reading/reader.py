@@ -145,7 +145,9 @@ def _line_pattern(line: Line) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-_MATCHERS: dict[int, _FormMatcher] = {}
+#: built readers by form id: one entry per form id, replaced when the forms are loaded again (a
+#: long ``watch`` loads them every pass; keyed by the object's id, every copy was kept alive)
+_MATCHERS: dict[str, _FormMatcher] = {}
 
 
 def prepare(form: Form) -> None:
@@ -155,7 +157,7 @@ def prepare(form: Form) -> None:
 
 
 def _matcher(form: Form) -> _FormMatcher:
-    cached = _MATCHERS.get(id(form))
+    cached = _MATCHERS.get(form.id)
     if cached is not None and cached.form is form:
         return cached
     lines = []
@@ -171,7 +173,7 @@ def _matcher(form: Form) -> _FormMatcher:
     )
     stop = tuple(normalize(c) for c in form.columns)
     built = _FormMatcher(form, tuple(lines), normalize(form.title), stop, header_pattern)
-    _MATCHERS[id(form)] = built
+    _MATCHERS[form.id] = built
     return built
 
 
@@ -422,11 +424,11 @@ class _TemplateMatcher:
     labels: dict[str, str]  # header label, normalized without 盖章 and colon -> the form's header field
 
 
-_TEMPLATE_MATCHERS: dict[int, _TemplateMatcher] = {}
+_TEMPLATE_MATCHERS: dict[str, _TemplateMatcher] = {}  # by form id, as _MATCHERS
 
 
 def _template_matcher(form: Form) -> _TemplateMatcher:
-    cached = _TEMPLATE_MATCHERS.get(id(form))
+    cached = _TEMPLATE_MATCHERS.get(form.id)
     if cached is not None and cached.form is form:
         return cached
     lines = []
@@ -439,7 +441,7 @@ def _template_matcher(form: Form) -> _TemplateMatcher:
                 words.setdefault(w, set()).add(a)
     labels = {_label_key(h): h for h in form.header}
     built = _TemplateMatcher(form, tuple(lines), {w: frozenset(a) for w, a in words.items()}, labels)
-    _TEMPLATE_MATCHERS[id(form)] = built
+    _TEMPLATE_MATCHERS[form.id] = built
     return built
 
 

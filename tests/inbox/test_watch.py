@@ -125,3 +125,33 @@ def test_cli_watch_refuses_a_missing_workspace(tmp_path):
 
     result = CliRunner().invoke(app, ["watch", "-w", str(tmp_path)])
     assert result.exit_code == 2 and "不是工作目录" in result.output
+
+
+def test_a_long_watch_stays_flat(ws, tmp_path):
+    """Every pass loads the forms afresh; what was built for the earlier copies must not pile up."""
+    import gc
+    import tracemalloc
+
+    from collector.forms.model import load_forms
+    from collector.reading import check, reader
+
+    caches = (reader._MATCHERS, reader._TEMPLATE_MATCHERS, check._MODELS, check._PLANS)
+    returns = [make_return(tmp_path / f"r{i}.xlsx", "呼中林业局", seed=i).read_bytes() for i in range(14)]
+    try:
+        with Watching(ws, settle=0.05, tick=0.02) as w:
+            for i, data in enumerate(returns):
+                if i == 4:  # warmed up: from here on, what stays allocated is counted
+                    gc.collect()  # what only waits for the cycle collector is not kept
+                    tracemalloc.start()
+                (ws.inbox / f"第{i}份.xlsx").write_bytes(data)
+                assert len(w.wait_for(i + 1)) == i + 1
+            gc.collect()
+            grown = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert {o.state for o in w.outcomes} == {"accepted"}
+    sizes, forms = [len(cache) for cache in caches], len(load_forms(ws.schemas))
+    assert max(sizes) <= forms, f"cache entries {sizes} for {forms} forms"
+    # the caches bounded by their size (lru_cache) fill a little more each pass: far below the
+    # ~0.8 MB per pass that keeping every pass's forms cost
+    assert grown < 1024 * 1024, f"10 passes kept {grown / 1e6:.1f} MB"

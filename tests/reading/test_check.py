@@ -107,13 +107,13 @@ def test_prepare_builds_every_reader_and_only_the_expected_model():
 
     forms = load_forms()  # new objects: nothing built for them yet
     check.prepare(forms, "dxal-2020")
-    assert all(reader._MATCHERS[id(f)].form is f for f in forms.values())
-    built = {f.id for f in forms.values() if id(f) in check._MODELS and check._MODELS[id(f)][0] is f}
+    assert all(reader._MATCHERS[f.id].form is f for f in forms.values())
+    built = {f.id for f in forms.values() if f.id in check._MODELS and check._MODELS[f.id][0] is f}
     assert built == {"dxal-2020"}
     other = forms["haicheng-2020"]
     assert check.form_model(other) is check.form_model(other)  # built now, once
     check.prepare(forms)  # all of them
-    assert all(check._MODELS[id(f)][0] is f for f in forms.values())
+    assert all(check._MODELS[f.id][0] is f for f in forms.values())
 
 
 # ---------------------------------------------------------------------------------------------
