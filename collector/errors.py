@@ -13,7 +13,9 @@ The tree::
     │   │   ├── EmptyFile           zero bytes
     │   │   ├── PasswordProtected   encrypted workbook
     │   │   ├── TooLarge            over the size caps (zip bombs)
-    │   │   └── UnsafeXML           DTD / entity declarations inside the workbook
+    │   │   ├── UnsafeXML           DTD / entity declarations inside the workbook
+    │   │   └── ConversionFailed    LibreOffice could not convert it (.doc/.wps/.et/.ods), or took too long
+    │   ├── ConverterMissing        a format only LibreOffice reads, and LibreOffice is not installed
     │   └── UnknownForm             a workbook, but none of the known forms
     ├── LedgerError                 the SQLite ledger could not be read or written (exit 2)
     ├── RunLocked                   another run holds the workspace lock (exit 2)
@@ -105,6 +107,18 @@ class UnsafeXML(UnreadableWorkbook):
     """The workbook's XML declares a DTD or entities."""
 
     code = "unsafe_xml"
+
+
+class ConversionFailed(UnreadableWorkbook):
+    """LibreOffice could not convert the file, or was stopped after the time limit."""
+
+    code = "conversion_failed"
+
+
+class ConverterMissing(ReturnError):
+    """The file needs LibreOffice to be read, and LibreOffice is not installed."""
+
+    code = "no_converter"
 
 
 class UnknownForm(ReturnError):
