@@ -20,6 +20,7 @@ import io
 import struct
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import olefile
@@ -56,6 +57,7 @@ def _u32(data: bytes, at: int) -> int:
     return struct.unpack_from("<I", data, at)[0]
 
 
+@lru_cache(maxsize=1024)  # the same few property sets recur on every paragraph and run
 def _sprms(grpprl: bytes) -> dict[int, bytes]:
     """A grpprl's sprms and their operands (the last of a repeated sprm wins)."""
     out: dict[int, bytes] = {}
@@ -91,13 +93,13 @@ def _sprms(grpprl: bytes) -> dict[int, bytes]:
 class _Doc:
     text: str
     cp_fc: list[tuple[int, int, int, bool]]  # (cp start, cp end, fc, compressed)
-    papx: list[tuple[int, int, dict[int, bytes]]]  # (fc start, fc end, sprms)
-    chpx: list[tuple[int, int, dict[int, bytes]]]
+    papx: list[tuple[int, int, bytes]]  # (fc start, fc end, grpprl)
+    chpx: list[tuple[int, int, bytes]]
     data: bytes = b""  # the Data stream (form fields' state)
 
 
-def _fkp_runs(word: bytes, table: bytes, fc_plc: int, lcb_plc: int, paragraphs: bool) -> list[tuple[int, int, dict[int, bytes]]]:
-    """The FC ranges of a PlcBtePapx / PlcBteChpx and each one's sprms."""
+def _fkp_runs(word: bytes, table: bytes, fc_plc: int, lcb_plc: int, paragraphs: bool) -> list[tuple[int, int, bytes]]:
+    """The FC ranges of a PlcBtePapx / PlcBteChpx and each one's properties (a grpprl)."""
     if lcb_plc < 8 or fc_plc + lcb_plc > len(table):
         return []
     n = (lcb_plc - 4) // 8
@@ -113,7 +115,7 @@ def _fkp_runs(word: bytes, table: bytes, fc_plc: int, lcb_plc: int, paragraphs: 
             if paragraphs:
                 offset = page[4 * (crun + 1) + 13 * j] * 2
                 if offset == 0:
-                    runs.append((start, end, {}))
+                    runs.append((start, end, b""))
                     continue
                 cb = page[offset]
                 if cb == 0:
@@ -124,10 +126,10 @@ def _fkp_runs(word: bytes, table: bytes, fc_plc: int, lcb_plc: int, paragraphs: 
             else:
                 offset = page[4 * (crun + 1) + j] * 2
                 if offset == 0:
-                    runs.append((start, end, {}))
+                    runs.append((start, end, b""))
                     continue
                 grpprl = page[offset + 1 : offset + 1 + page[offset]]
-            runs.append((start, end, _sprms(grpprl)))
+            runs.append((start, end, bytes(grpprl)))
     return runs
 
 
@@ -206,10 +208,10 @@ def _fc_of(doc: _Doc, cp: int) -> int:
     return -1
 
 
-def _lookup(runs: list[tuple[int, int, dict[int, bytes]]], starts: list[int], fc: int) -> dict[int, bytes]:
+def _lookup(runs: list[tuple[int, int, bytes]], starts: list[int], fc: int) -> dict[int, bytes]:
     k = bisect_right(starts, fc) - 1
     if 0 <= k < len(runs) and runs[k][0] <= fc < runs[k][1]:
-        return runs[k][2]
+        return _sprms(runs[k][2])
     return {}
 
 
