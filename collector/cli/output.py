@@ -187,6 +187,8 @@ def format_status(report: Any) -> str:
     lines += ["", report.summary_line()]
     if report.to_chase:
         lines.append("催报：" + "、".join(u.unit for u in report.to_chase))
+    if report.report is not None and report.report.stale:
+        lines.append(report.report.line())
     return "\n".join(lines)
 
 

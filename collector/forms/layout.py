@@ -22,6 +22,13 @@ PROP_SHEET = "collector.sheet"
 #: the hidden sheet holding the same pairs, then a ``key``/``cell`` table of the inputs
 META_SHEET = "_collector"
 META_MAP_HEAD = ("key", "cell")
+#: the hidden sheet of a consolidated report: what an exact roll-up one level up needs, as settings
+#: (``collector.rollup`` 1, form, period, units), a blank row, then a row per blank under
+#: ``ROLLUP_HEAD`` (docs/rollup-metadata.md)
+ROLLUP_SHEET = "_collector_rollup"
+ROLLUP_MARK = "collector.rollup"
+ROLLUP_VERSION = 1
+ROLLUP_HEAD = ("key", "kind", "value", "yes", "no", "weight")
 
 #: printed after a 是/否 drop-down, so that the empty cell says what it takes
 YESNO_HINT = "（选是/否）"

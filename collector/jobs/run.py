@@ -1,8 +1,9 @@
 """``collect run``: the scheduled overnight job — ingest, refresh reports, status — logged, never twice at once.
 
 1. take in the inbox (``ingest``);
-2. refresh the consolidated report of every period that got new accepted returns, once that report
-   exists (``reports.summarize``);
+2. refresh the consolidated report of every period whose counted returns changed since the report
+   was written, once that report exists (``reports.summarize``) — whoever took them in: this run,
+   ``watch``, or a daytime ``ingest`` (``reports.report_age``);
 3. the status of every period touched (or the current one).
 
 The workspace lock makes a second run, started while one is going, say so and exit. Every line
@@ -22,9 +23,11 @@ from pathlib import Path
 
 from ..errors import CollectorError
 from ..inbox.ingest import FileOutcome, IngestResult, ingest
+from ..inbox.ledger import Ledger
 from ..inbox.workspace import Workspace, WorkspaceLock, check_period
+from ..reports.report_age import report_age
 from ..reports.status import StatusReport, current_period, status_report
-from ..reports.summarize import report_path, summarize
+from ..reports.summarize import configured_form, report_path, summarize
 
 LOG_NAME = "collect-run.log"
 
@@ -81,10 +84,7 @@ def _run(workspace: Workspace, period: str | None, result: RunResult, log: _Log,
     log.line(result.ingest.summary_line())
     attention = result.ingest.needs_attention
 
-    for changed in sorted(result.ingest.periods_changed):
-        path = report_path(workspace, changed)
-        if not path.exists():
-            continue
+    for changed in _stale_reports(workspace):
         try:
             summary = summarize(workspace, changed)
         except CollectorError as exc:
@@ -109,6 +109,21 @@ def _run(workspace: Workspace, period: str | None, result: RunResult, log: _Log,
         log.line(line)
         attention = attention or report.needs_attention
     result.exit_code = EXIT_ATTENTION if attention else EXIT_OK
+
+
+def _stale_reports(workspace: Workspace) -> list[str]:
+    """The periods whose consolidated report exists and is older than their counted returns."""
+    if not workspace.ledger_path.exists():
+        return []
+    form = configured_form(workspace)
+    with Ledger(workspace.ledger_path) as ledger:
+        periods = [(p, ledger.counted(form.id, p)) for p in ledger.periods(form.id)]
+    stale = []
+    for p, counted in periods:
+        age = report_age(report_path(workspace, p, form), counted)
+        if age is not None and age.stale:
+            stale.append(p)
+    return stale
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,8 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..forms.model import Activity, Form, quoted
+from ..forms.layout import PROP_PERIOD, ROLLUP_HEAD, ROLLUP_MARK, ROLLUP_SHEET, ROLLUP_VERSION
+from ..forms.model import Activity, Form
 from .rollup import Rollup, Total, tally_text
 from .safe_cells import set_text, set_value
 from .seed_sheet import fill_line, format_number, write_seed_sheet
@@ -85,6 +86,8 @@ class ReportInput:
     contact: str = ""
     phone: str = ""
     made_on: date | None = None
+    data_as_of: datetime | None = None  # the ledger as it stood then: "数据截至 …"
+    stamp: dict[str, str] = field(default_factory=dict)  # document properties: what the report was made from
     statuses: Sequence[StatusRow] = ()
     status_line: str = ""
     issues: Sequence[IssueRow] = field(default_factory=list)
@@ -131,27 +134,54 @@ def _progress(rollup: Rollup):  # type: ignore[no-untyped-def]
     return lines
 
 
-def _summary_notes(data: ReportInput) -> list[str]:
+def coverage_line(data: ReportInput) -> str:
+    """The one line under the 汇总表: how many units it sums, of how many expected, and as of when.
+
+    ``本表汇总22个单位的报表（应报25个）``; one level up, where the returns are consolidated ones,
+    the units are those below them all: ``本表汇总66个单位的报表（计入下级汇总表3份，应报3份）``."""
     rollup = data.rollup
-    notes = [
-        f"说明：本表汇总 {rollup.counted} 个单位的报表（应报 {data.expected} 个）。"
-        "只计入检查通过的最新报表；退回待改、待确认的报表不计入。"
-        + (f" {data.status_line}。" if data.status_line else "")
+    if rollup.covered == rollup.counted:
+        line = f"本表汇总{rollup.covered}个单位的报表（应报{data.expected}个）"
+    else:
+        line = f"本表汇总{rollup.covered}个单位的报表（计入下级报表{rollup.counted}份，应报{data.expected}份）"
+    if data.data_as_of is not None:
+        line += f"，数据截至{as_of_text(data.data_as_of)}"
+    return line + "。"
+
+
+def as_of_text(when: datetime) -> str:
+    """2020-06-30 18:05 → 2020年6月30日18:05."""
+    return f"{when.year}年{when.month}月{when.day}日{when:%H:%M}"
+
+
+def _rollup_rows(data: ReportInput) -> list[tuple[Any, ...]]:
+    """The hidden roll-up sheet's rows (docs/rollup-metadata.md): settings, a blank row, the blanks."""
+    rollup = data.rollup
+    rows: list[tuple[Any, ...]] = [
+        (ROLLUP_MARK, ROLLUP_VERSION), ("form", data.form.id), ("period", data.period), ("units", rollup.covered),
+        (), ROLLUP_HEAD,
     ]
     for ref in data.form.blank_refs:
         total = rollup.totals.get(ref.key)
-        if total is None or total.kind != "percent":
+        if total is None:
             continue
-        if total.mean is None:
-            notes.append(f"{quoted(ref.label)}为百分比，没有单位填报。")
-        else:
-            notes.append(
-                f"{quoted(ref.label)}为百分比，不能相加：表中为 {total.reported} 个单位的平均值 "
-                f"{format_number(round(total.mean, 1))}%（最低 {format_number(total.low)}%，"
-                f"最高 {format_number(total.high)}%）。"
-            )
-    notes.append("是/否题：所有计入单位都答“是”才勾“是”，都答“否”才勾“否”，答法不一时两个都不勾；括号内为答“是”“否”的单位数。")
-    return notes
+        if total.kind == "count":
+            rows.append((ref.key, "count", total.sum, None, None, rollup.covered))
+        elif total.kind == "percent":
+            rows.append((ref.key, "percent", total.mean, None, None, total.weight))
+        elif total.kind == "yesno":
+            rows.append((ref.key, "yesno", total.answer, total.yes, total.no, rollup.covered))
+    return rows
+
+
+def _write_rollup_sheet(wb: Workbook, data: ReportInput) -> None:
+    ws = wb.create_sheet(ROLLUP_SHEET)
+    for r, row in enumerate(_rollup_rows(data), start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                set_value(ws.cell(r, c), value)
+    ws.sheet_state = "veryHidden"
+    ws.protection.sheet = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,7 +299,8 @@ def _region_chart(ws: Worksheet, data: ReportInput, keys: list[str], last_data: 
 
 def _by_activity(wb: Workbook, data: ReportInput) -> None:
     ws = wb.create_sheet("按活动")
-    _heading(ws, ["类别", "活动项目", "指标", "计量单位", "合计", "填报单位数", "说明"], [14, 30, 40, 8, 12, 10, 30])
+    _heading(ws, ["类别", "活动项目", "指标", "计量单位", "合计", "填报单位数", "数值不为0的单位数", "说明"],
+             [14, 30, 40, 8, 12, 10, 10, 30])
     row = 2
     for record in data.rollup.by_activity.itertuples(index=False):
         set_text(ws.cell(row, 1), record.section)
@@ -279,10 +310,12 @@ def _by_activity(wb: Workbook, data: ReportInput) -> None:
         if record.kind == "percent":
             total = data.rollup.totals[record.key]
             ws.cell(row, 5).value = round(total.mean, 1) if total.mean is not None else None
-            set_text(ws.cell(row, 7), "百分比不能相加：此为平均值"
-                     + (f"（最低{format_number(total.low)}，最高{format_number(total.high)}）" if total.mean is not None else ""))
+            set_text(ws.cell(row, 8), "百分比不能相加：此为平均值"
+                     + (f"（{format_number(total.weight)}个单位，最低{format_number(total.low)}，"
+                        f"最高{format_number(total.high)}）" if total.mean is not None else ""))
         else:
             ws.cell(row, 5).value = record.total
+            ws.cell(row, 7).value = int(record.nonzero)
         ws.cell(row, 6).value = int(record.reported)
         row += 1
 
@@ -344,7 +377,9 @@ def write_report(path: Path, data: ReportInput) -> None:
             header[label] = data.phone
         elif "日期" in label:
             header[label] = made_on
-    write_seed_sheet(summary, data.form, header, _progress(data.rollup), _summary_notes(data))
+    write_seed_sheet(summary, data.form, header, _progress(data.rollup), [coverage_line(data)], paginate=True)
+    if data.data_as_of is not None:
+        summary.oddHeader.right.text = f"数据截至 {data.data_as_of:%Y-%m-%d %H:%M}"
 
     _by_region(wb, data)
     _by_activity(wb, data)
@@ -357,7 +392,10 @@ def write_report(path: Path, data: ReportInput) -> None:
     wb.properties.creator = "collector"
     # one level up, this workbook is the office's return: its period travels with it (as a template's
     # does); no collector.form, so it is read by its words like any return in the seed's layout
-    wb.custom_doc_props.append(StringProperty(name="collector.period", value=data.period))
+    wb.custom_doc_props.append(StringProperty(name=PROP_PERIOD, value=data.period))
+    for name, value in data.stamp.items():
+        wb.custom_doc_props.append(StringProperty(name=name, value=value))
+    _write_rollup_sheet(wb, data)
     wb.save(path)
     stream_rows(path, [
         TableColumns("明细", _detail_columns(data)),

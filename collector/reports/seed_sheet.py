@@ -9,6 +9,12 @@ Layout: title; the header (one merged row of ``label：value`` pairs); the colum
 activity with the section merged down the left, the 活动项目 and 内容要求 cells, and the progress
 lines in one cell separated by line breaks; notes under the table. A4 landscape, fit to width,
 title and column heads repeated on every page.
+
+Printed (``paginate``, the consolidated report): the pages break between activities, never inside
+one; a section that runs over a page break is merged on each page apart with its name in each part,
+so every printed page says which section its rows belong to; every page is numbered in the footer
+(第 1 页，共 3 页). The breaks are worked out from the rows' own heights (each row's height is set,
+so Excel, WPS and LibreOffice lay the page out the same).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..forms.model import BLANK_MARK, YESNO_MARK, Activity, Form, Line
@@ -29,6 +36,15 @@ _CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 #: column widths in characters: section, 活动项目, 内容要求, 进展情况
 WIDTHS = (12, 18, 46, 64)
+#: top and bottom page margins (inches); the page header and footer sit inside them
+_MARGIN_TB = 0.75
+_HEAD_FOOT = 0.3
+#: the printable height of an A4 landscape page between those margins, in points; the table is
+#: 140 characters wide (about 750 pt), within the 770 pt between the side margins, so fitting it
+#: to the page's width does not shrink it
+PAGE_HEIGHT = 595.3 - 2 * _MARGIN_TB * 72
+_HEAD_ROW_HEIGHT = 20
+PAGE_NUMBERS = "第 &P 页，共 &N 页"
 
 
 def format_number(value: Any) -> str:
@@ -71,8 +87,13 @@ def write_seed_sheet(
     header: dict[str, str],
     progress: Callable[[Activity], list[str]],
     notes: Sequence[str] = (),
+    *,
+    paginate: bool = False,
 ) -> dict[int, int]:
     """Write the table into ``ws``; ``progress(activity)`` gives its lines as they should read.
+
+    ``paginate``: break the printed pages between activities, restate the section on each page and
+    number the pages (see the module docstring).
 
     Returns the row (1-based) of each activity by its index in ``form.activities``.
     """
@@ -98,12 +119,17 @@ def write_seed_sheet(
         cell.font = Font(bold=True)
         cell.alignment = _CENTER
         cell.border = _BOX
+    ws.row_dimensions[3].height = _HEAD_ROW_HEIGHT
 
     row = 4
     rows: dict[int, int] = {}
     index = 0
+    # the page being filled: how much of its height the activities on it take
+    budget = (PAGE_HEIGHT - 30 - 22 - _HEAD_ROW_HEIGHT) * 0.95
+    used = 0.0
     for section in form.sections:
         first = row
+        parts = []  # (first row, last row) of the section on each page
         for activity in section.activities:
             lines = progress(activity)
             texts = [activity.seed_name, activity.requirement, "\n".join(lines)]
@@ -112,17 +138,27 @@ def write_seed_sheet(
                 set_text(cell, text)
                 cell.alignment = _WRAP_TOP
                 cell.border = _BOX
-            ws.row_dimensions[row].height = _row_height(list(zip(texts, WIDTHS[1:])))
+            height = _row_height(list(zip(texts, WIDTHS[1:])))
+            ws.row_dimensions[row].height = height
+            if paginate and used and used + height > budget:
+                ws.row_breaks.append(Break(id=row - 1))
+                used = 0.0
+                if row > first:
+                    parts.append((first, row - 1))
+                    first = row
+            used += height
             rows[index] = row
             index += 1
             row += 1
-        section_cell = ws.cell(first, 1)
-        set_text(section_cell, section.name)
-        section_cell.alignment = _CENTER
-        for r in range(first, row):
-            ws.cell(r, 1).border = _BOX
-        if row - 1 > first:
-            ws.merge_cells(start_row=first, start_column=1, end_row=row - 1, end_column=1)
+        parts.append((first, row - 1))
+        for start, end in parts:
+            section_cell = ws.cell(start, 1)
+            set_text(section_cell, section.name)
+            section_cell.alignment = _CENTER
+            for r in range(start, end + 1):
+                ws.cell(r, 1).border = _BOX
+            if end > start:
+                ws.merge_cells(start_row=start, start_column=1, end_row=end, end_column=1)
 
     for note in notes:
         row += 1
@@ -141,4 +177,8 @@ def write_seed_sheet(
     ws.print_title_rows = "1:3"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
+    if paginate:
+        ws.page_margins.top = ws.page_margins.bottom = _MARGIN_TB
+        ws.page_margins.header = ws.page_margins.footer = _HEAD_FOOT
+        ws.oddFooter.center.text = PAGE_NUMBERS
     return rows

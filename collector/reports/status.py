@@ -18,6 +18,8 @@ from ..inbox.ledger import FileRecord, Ledger
 from ..inbox.period_files import PeriodFiles, read_period
 from ..inbox.roster import NO_REGION, Roster, load_roster
 from ..inbox.workspace import Workspace, check_period, period_for_date
+from .report_age import ReportAge, report_file
+from .report_age import report_age as age_of_report
 
 STATES = ("已报", "退回待改", "待确认", "未报")
 
@@ -67,6 +69,7 @@ class StatusReport:
     units: list[UnitStatus] = field(default_factory=list)
     held: list[HeldFile] = field(default_factory=list)
     today: date = field(default_factory=date.today)
+    report: ReportAge | None = None  # the period's consolidated report against the ledger, when there is one
 
     @property
     def counts(self) -> dict[str, int]:
@@ -122,6 +125,7 @@ class StatusReport:
             "regions": [{"region": r, "units": [u.to_json() for u in us]} for r, us in self.by_region()],
             "held": [h.to_json() for h in self.held],
             "to_chase": [u.unit for u in self.to_chase],
+            "report": self.report.to_json() if self.report else None,
         }
 
 
@@ -165,9 +169,11 @@ def status_report(
     roster: Roster | None = None,
     period_files: PeriodFiles | None = None,
     form: Form | None = None,
+    report_age: bool = True,
 ) -> StatusReport:
     """The state of every expected unit for ``period``, with held files and counts (``roster``,
-    ``period_files`` and the configured ``form``: already read)."""
+    ``period_files`` and the configured ``form``: already read); ``report_age``: whether the period's
+    consolidated report is older than its counted returns."""
     check_period(period)
     config = workspace.config()
     roster = roster or load_roster(workspace)
@@ -221,4 +227,6 @@ def status_report(
     for f in files:
         if f.state == "held" and f.id in pending:
             report.held.append(HeldFile(f.name, f.unit, f.unit_written, f.reason, f.arrived_at, f.stored_path))
+    if report_age and form is not None:
+        report.report = age_of_report(report_file(workspace, form, period), period_files.counted)
     return report

@@ -29,10 +29,11 @@ from ..forms.model import Form, load_forms
 from ..inbox.ledger import FileRecord, Ledger
 from ..inbox.period_files import PeriodFiles, read_period
 from ..inbox.roster import NO_REGION, load_roster
-from ..inbox.workspace import Workspace, check_period, safe_file_name, staged_file
+from ..inbox.workspace import Workspace, check_period, staged_file
 from ..wording import LEVEL_NAMES
 from .outliers import Suspect, find_suspects
 from .report import IssueRow, ReportInput, StatusRow, write_report
+from .report_age import report_file, report_stamp
 from .rollup import FILE_COLUMNS, LONG_COLUMNS, rollup_wide
 from .status import status_report
 
@@ -52,9 +53,7 @@ class SummaryResult:
 
 def report_path(workspace: Workspace, period: str, form: Form | None = None) -> Path:
     """``outbox/<表名>_<期间>_汇总.xlsx``."""
-    if form is None:
-        form = configured_form(workspace)
-    return workspace.outbox / f"{safe_file_name(form.title)[:120]}_{period}_汇总.xlsx"
+    return report_file(workspace, form or configured_form(workspace), period)
 
 
 def configured_form(workspace: Workspace) -> Form:
@@ -136,6 +135,39 @@ def value_table(form: Form, value_sets: list[tuple[int, bytes]]) -> pd.DataFrame
     return table.to_pandas().set_axis(index)
 
 
+#: the key beside a return's values that says what a consolidated return covers (docs/rollup-metadata.md)
+ROLLUP_KEY = "_rollup"
+_ROLLUP_BYTES = f'"{ROLLUP_KEY}"'.encode()
+
+
+@dataclass(frozen=True)
+class ReturnCoverage:
+    """What one consolidated return covers (``rollup.Coverage``)."""
+
+    units: int
+    tallies: dict[str, list[int]]
+    weights: dict[str, float]
+
+
+def coverage_table(value_sets: list[tuple[int, bytes]]) -> dict[int, ReturnCoverage]:
+    """By file id, what each consolidated return among the counted ones covers: the ``_rollup``
+    entry its values carry. A unit's own return has none and is not looked into beyond a bytes
+    search (10,000 of them cost next to nothing)."""
+    out: dict[int, ReturnCoverage] = {}
+    for file_id, text in value_sets:
+        if _ROLLUP_BYTES not in text:
+            continue
+        entry = json.loads(text).get(ROLLUP_KEY)
+        if not isinstance(entry, dict):
+            continue
+        out[file_id] = ReturnCoverage(
+            units=int(entry.get("units") or 1),
+            tallies={k: [int(n) for n in v] for k, v in (entry.get("tallies") or {}).items()},
+            weights={k: float(v) for k, v in (entry.get("weights") or {}).items()},
+        )
+    return out
+
+
 def _issues(period_files: PeriodFiles, counted_ids: set[int], suspects: list[Suspect]) -> list[IssueRow]:
     """Problems of the counted returns, of returns still waiting for a correction, and 存疑 figures."""
     files = period_files.files
@@ -171,13 +203,16 @@ def _no_garbage_collection() -> Iterator[None]:
             gc.enable()
 
 
-def summarize(workspace: Workspace, period: str, *, made_on: date | None = None) -> SummaryResult:
-    """Write the consolidated report of ``period`` into ``outbox/`` and say where it went."""
+def summarize(
+    workspace: Workspace, period: str, *, made_on: date | None = None, now: datetime | None = None
+) -> SummaryResult:
+    """Write the consolidated report of ``period`` into ``outbox/`` and say where it went (``now``:
+    when the ledger is read, for "数据截至"; the clock by default)."""
     with _no_garbage_collection():
-        return _summarize(workspace, period, made_on)
+        return _summarize(workspace, period, made_on, now)
 
 
-def _summarize(workspace: Workspace, period: str, made_on: date | None) -> SummaryResult:
+def _summarize(workspace: Workspace, period: str, made_on: date | None, now: datetime | None) -> SummaryResult:
     check_period(period)
     config = workspace.config()
     form = configured_form(workspace)
@@ -186,11 +221,14 @@ def _summarize(workspace: Workspace, period: str, made_on: date | None) -> Summa
     region_order = list(dict.fromkeys(u.region for u in roster.units))
     with Ledger(workspace.ledger_path) as ledger:
         # read once for both the state of every unit and the report's tables
+        as_of = (now or datetime.now()).replace(microsecond=0)
         period_files = read_period(ledger, form.id, period)
-        status = status_report(workspace, period, roster=roster, period_files=period_files, form=form)
+        status = status_report(workspace, period, roster=roster, period_files=period_files, form=form,
+                               report_age=False)
         files = file_table(period_files.counted, regions)
-        wide = value_table(form, ledger.counted_values_by_file(form.id, period))
-        rolled = rollup_wide(form, files, wide, region_order)
+        value_sets = ledger.counted_values_by_file(form.id, period)
+        wide = value_table(form, value_sets)
+        rolled = rollup_wide(form, files, wide, region_order, coverage_table(value_sets))
         suspects = [replace(s, cell=ledger.cell_of(s.file_id, s.key)) for s in find_suspects(form, rolled.detail)]
     issues = _issues(period_files, set(rolled.detail.index), suspects)
     statuses = [
@@ -200,7 +238,8 @@ def _summarize(workspace: Workspace, period: str, made_on: date | None) -> Summa
     ]
     data = ReportInput(
         form=form, period=period, rollup=rolled, expected=len(roster.units), office=config.office,
-        contact=config.contact, phone=config.phone, made_on=made_on, statuses=statuses,
+        contact=config.contact, phone=config.phone, made_on=made_on, data_as_of=as_of,
+        stamp=report_stamp(period_files.counted, as_of), statuses=statuses,
         status_line=status.summary_line(), issues=issues,
     )
     target = report_path(workspace, period, form)

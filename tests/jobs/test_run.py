@@ -86,3 +86,40 @@ def test_cli_run_prints_the_lines_and_exits_with_the_code(ws):
     result = CliRunner().invoke(app, ["run", "-w", str(ws.root), "--period", "2020-06"])
     assert result.exit_code in (EXIT_OK, EXIT_ATTENTION)
     assert result.output.splitlines()[0].startswith("已接收  甲局.xlsx → 甲局，2020-06，第 1 版")
+
+
+def test_a_correction_taken_in_by_day_is_in_the_report_after_the_nightly_run(ws, monkeypatch):
+    """ingest + summarize; a correction taken in by a daytime `collect ingest` (not by `run`); the
+    nightly run has no new file, and still refreshes the report, which status had called stale."""
+    from collector.inbox.ingest import ingest
+    from collector.reading.check import check_file
+    from collector.reports.status import status_report
+    from collector.reports.summarize import configured_form, report_path, summarize
+
+    make_return(ws.inbox / "甲局.xlsx", "甲局", seed=1, changes={"launch.sessions": "3"})
+    make_return(ws.inbox / "乙局.xlsx", "乙局", seed=2, changes={"launch.sessions": "4"})
+    ingest(ws)
+    summarize(ws, "2020-06")
+    forms = {configured_form(ws).id: configured_form(ws)}
+    path = report_path(ws, "2020-06")
+    assert check_file(path, forms).values["launch.sessions"] == 7
+    assert status_report(ws, "2020-06").report.stale is False
+
+    monkeypatch.setattr(ingest_module, "_now", lambda: "2020-06-29T15:30:00.000000")
+    make_return(ws.inbox / "甲局-更正.xlsx", "甲局", seed=1, changes={"launch.sessions": "13"})
+    assert [o.state for o in ingest(ws).outcomes] == ["accepted"]
+    age = status_report(ws, "2020-06").report
+    assert (age.stale, age.newer, age.newest_arrival) == (True, 1, "2020-06-29T15:30:00.000000")
+    shown = CliRunner().invoke(app, ["status", "--period", "2020-06", "-w", str(ws.root)], catch_exceptions=False)
+    assert "汇总表已过时" in shown.output and "此后又计入了1份报表（最新一份接收于2020-06-29 15:30）" in shown.output
+
+    result = run(ws, today=date(2020, 6, 29))
+    assert result.ingest.outcomes == []  # no new file
+    assert result.reports == [path]
+    assert "已更新汇总表（2020-06）：" + path.relative_to(ws.root).as_posix() in result.lines
+    assert check_file(path, forms).values["launch.sessions"] == 17
+    assert status_report(ws, "2020-06").report.stale is False
+    # and a run after that, with nothing changed, leaves the report alone
+    before = path.stat().st_mtime_ns
+    assert run(ws, today=date(2020, 6, 29)).reports == []
+    assert path.stat().st_mtime_ns == before

@@ -51,7 +51,7 @@ def test_totals_match_truth(tmp_path, form_id):
         elif ref.kind == "yesno":
             yes, no = total
             assert f"（是{yes}，否{no}" in summary_text or f"(是{yes}，否{no}" in summary_text, ref.label
-    assert f"本表汇总 {len(t['valid_units'])} 个单位的报表" in summary_text
+    assert f"本表汇总{len(t['valid_units'])}个单位的报表（应报" in summary_text
 
 
 def test_yesno_line_says_what_the_units_said(tmp_path):
