@@ -66,9 +66,7 @@ def blank_grid(path: Path) -> Grid:
             path=str(path),
         )
     try:
-        if suffix in WORKBOOK_SUFFIXES or suffix in WORD_SUFFIXES:
-            return file_grid(path)
-        raise FormImportError(f"暂时还不能读取 {suffix} 文件，请在 Excel 或 WPS 中另存为 .xlsx 后再导入。", path=str(path))
+        return file_grid(path)  # .doc .wps .et .ods: open_return has LibreOffice convert them
     except ReturnError as exc:
         raise FormImportError(exc.message, path=str(path)) from exc
 
