@@ -194,6 +194,7 @@ def _title_and_header(rows: list[list[str]]) -> tuple[str, list[str]]:
                     header.append(name)
         elif not title:
             title = _squash(text) if len(text) < 80 else text.strip()
+            title = re.sub(r"^附件\s*[\d一二三四五六七八九十]*\s*[:：]\s*", "", title)  # 附件3：2020年…统计表
     return title, header
 
 

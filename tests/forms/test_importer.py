@@ -41,6 +41,11 @@ def test_title_header_and_columns_are_found_by_their_words():
     assert form.columns == ["类别", "重点活动", "工作要求", "完成情况"]  # the 序号 column is not a column of the form
 
 
+def test_a_title_after_the_attachment_number_on_its_line():
+    rows = [["附件3：2021年度统计表"], ["填报单位："], ["活动项目", "内容要求", "进展情况"], ["宣讲", "宣讲", "宣讲（ ）场"]]
+    assert _form(rows).form.title == "2021年度统计表"
+
+
 def test_sections_activities_and_a_name_from_the_requirement():
     result = _form()
     form = result.form
