@@ -40,7 +40,7 @@ from .model import BLANK_MARK, YESNO_MARK, Activity, Blank, Form, Line, Section
 #: a blank: brackets with nothing but spaces inside
 BLANK_RE = re.compile(r"[（(][ \t\u3000\u00a0]*[）)]")
 #: a 是/否 question's boxes
-_YESNO_RE = re.compile(r"[□☐○◻]\s*是\s*[□☐○◻]\s*否")
+_YESNO_RE = re.compile(r"[□☐○◻]\s*是\s*[□☐○◻]\s*否|是\s*[□☐○◻]\s*否\s*[□☐○◻]")
 #: column heads, by what they are called
 _PROGRESS_HEAD = re.compile(r"(进展|完成|开展|落实|工作|推进|实施|执行|填报)?情况$|^进展$|^完成数?$|^成效$|^进度$")
 _REQUIREMENT_HEAD = re.compile(r"要求|标准|具体内容|主要内容|工作内容|内容|措施|任务")
@@ -311,7 +311,7 @@ def _line(raw: str, row_words: str, where: str, unsure: list[Doubt]) -> _LineDra
     labels = _labels(body, [m.span() for m in matches], [b["unit"] for b in blanks], [b["kind"] for b in blanks])
     for b, label in zip(blanks, labels):
         b["label"] = label
-    out = BLANK_RE.sub(BLANK_MARK, body).strip()
+    out = re.sub(BLANK_MARK + r"(\s*)％", BLANK_MARK + r"\1%", BLANK_RE.sub(BLANK_MARK, body).strip())
     if has_yesno:
         question = _clean_words(re.sub(r"^是否", "", out.replace(BLANK_MARK, ""))) if out else ""
         out = (out.rstrip() + YESNO_MARK) if out else YESNO_MARK

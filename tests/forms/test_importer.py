@@ -130,6 +130,14 @@ def test_a_section_row_across_the_table():
     assert [r.blank.unit for r in form.blank_refs] == ["场", "次", "起"]
 
 
+def test_boxes_after_the_words_and_a_full_width_percent():
+    rows = [["某某表"], ["单位："], ["活动项目", "内容要求", "进展情况"],
+            ["培训", "全员培训", "培训覆盖率（　）％\n是否建立台账：是□  否□"]]
+    form = _form(rows).form
+    assert [line.text for line in form.activities[0].lines] == ["培训覆盖率（ ）%", "是否建立台账：□是 □否"]
+    assert [r.kind for r in form.blank_refs] == ["percent", "yesno"]
+
+
 def test_a_grid_without_blanks_is_refused_in_chinese():
     with pytest.raises(FormImportError, match="空格"):
         _form([["预算表"], ["项目", "金额"], ["办公", "100"]])
