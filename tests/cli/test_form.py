@@ -114,7 +114,7 @@ def test_form_import_never_overwrites_without_saying(tmp_path):
     assert "投入经费·元" in path.read_text(encoding="utf-8")
 
 
-def test_a_new_table_works_everywhere_check_ingest_template_summarize(tmp_path):
+def test_a_new_table_works_everywhere_check_ingest_template_status_export_summarize(tmp_path):
     root = tmp_path / "平安乡村"
     made = invoke("init", root, "--from", new_blank(tmp_path / "附件2.xlsx"), "--form", "pingan-2021")
     assert made.exit_code == 0, made.output
@@ -134,6 +134,13 @@ def test_a_new_table_works_everywhere_check_ingest_template_summarize(tmp_path):
     assert template.exit_code == 0, template.output
     (blank_form,) = (root / "outbox" / "空白表" / "2021-07").glob("甲镇*.xlsx")
     assert check_file(blank_form, load_forms(root / "schemas")).form.id == "pingan-2021"
+    status = invoke("status", "--period", "2021-06", "-w", root)
+    assert status.exit_code == 0, status.output
+    assert "甲镇" in status.output and "乙镇" in status.output
+    exported = invoke("export", "--period", "2021-06", "-w", root)
+    assert exported.exit_code == 0, exported.output
+    (csv,) = (root / "outbox").glob("*2021-06*.csv")
+    assert "投入经费·元" in csv.read_text(encoding="utf-8-sig")  # the imported labels reach the long table
     summarized = invoke("summarize", "--period", "2021-06", "-w", root)
     assert summarized.exit_code == 0, summarized.output
     (report,) = (root / "outbox").glob("*_2021-06_汇总.xlsx")
