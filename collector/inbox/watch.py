@@ -3,7 +3,8 @@
 A watchdog observer (or a polling one, for network shares where change events do not arrive) reports
 files created, changed or renamed into the inbox — Excel saves to a temp file and renames it, so the
 rename's destination is what counts. A file is taken only once it is complete: its size and mtime
-unchanged for ``settle`` seconds and, for .xlsx, its zip directory readable (an .xls: whole sectors).
+unchanged for ``settle`` seconds and, for .xlsx, its zip directory readable; for an .xls, every sector
+its compound-file header and FAT name present (``compound_file_complete``).
 A periodic rescan of the inbox is the safety net for missed events. Each pass is an ordinary
 ``ingest`` of the ready files, under the workspace lock; if an overnight run holds the lock, the files
 wait for the next tick. Ctrl-C (or ``stop``) ends the watch cleanly between passes.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 import threading
 import time
 import zipfile
@@ -25,13 +27,13 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from ..errors import RunLocked
+from ..reading.workbook import OLE_MAGIC, compound_file_complete
 from .ingest import FileOutcome, OnFile, ingest, is_system_file, is_temp_file
 from .roster import load_roster
 from .workspace import Workspace, check_period
 
 #: a file that stays unreadable this long after its last change is taken as it is (and sent back)
 GIVE_UP_SECONDS = 10.0
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
 @dataclass
@@ -72,20 +74,21 @@ class _Handler(FileSystemEventHandler):
 
 
 def is_complete(path: Path) -> bool:
-    """Whether the file opens as what it claims to be: a zip with its directory, whole OLE sectors."""
+    """Whether the file is whole as what it claims to be: a zip with its directory, a compound file
+    (.xls) with every sector its header and FAT name."""
     try:
         with open(path, "rb") as stream:
             head = stream.read(8)
-        if not head:
-            return False
-        if head.startswith(b"PK"):
-            with zipfile.ZipFile(path) as archive:
-                archive.infolist()
-            return True
-        if head.startswith(_OLE_MAGIC):
-            return path.stat().st_size % 512 == 0
+            if not head:
+                return False
+            if head.startswith(b"PK"):
+                with zipfile.ZipFile(stream) as archive:
+                    archive.infolist()
+                return True
+            if head == OLE_MAGIC:
+                return compound_file_complete(stream, os.fstat(stream.fileno()).st_size)
         return True
-    except (OSError, zipfile.BadZipFile, ValueError):
+    except (OSError, zipfile.BadZipFile, ValueError, struct.error):
         return False
 
 

@@ -364,19 +364,22 @@ class WorkspaceLock:
 
     An OS file lock (``fcntl.flock`` / ``msvcrt.locking``) on ``collect.lock``: the system releases it
     when the process ends, however it ends (``kill -9`` included), so a lock is never left stale. The
-    file says who holds it. Re-entrant within one process (``run`` holds it while ``ingest`` runs).
+    file says who holds it, in its first bytes; on Windows the lock covers one byte far past them
+    (``LOCK_BYTE``), because Windows refuses to read a byte range another process has locked — the
+    second run reads the holder's name and says who it is. Re-entrant within one process (``run``
+    holds it while ``ingest`` runs).
     A forked child (ingest's worker processes) lets go of its copy at once (``_forget_in_child``), so
     that a worker orphaned by a killed run never holds the lock against the next one.
     """
 
     _held: dict[Path, int] = {}
-    _streams: dict[Path, IO[str]] = {}
+    _streams: dict[Path, IO[bytes]] = {}
 
     def __init__(self, workspace: Workspace, *, wait: float = 0.0, purpose: str = "collect") -> None:
         self.path = workspace.lock_path
         self.wait = wait
         self.purpose = purpose
-        self._stream: IO[str] | None = None
+        self._stream: IO[bytes] | None = None
 
     def __enter__(self) -> WorkspaceLock:
         self.acquire()
@@ -391,7 +394,7 @@ class WorkspaceLock:
             self._held[key] += 1
             return
         try:
-            stream = open(self.path, "a+", encoding="utf-8")
+            stream = open(self.path, "a+b")
         except OSError as exc:
             raise WorkspaceError(f"无法建立锁文件 {self.path}：{exc.strerror or exc}") from exc
         deadline = time.monotonic() + self.wait
@@ -399,14 +402,15 @@ class WorkspaceLock:
             if _try_lock(stream):
                 break
             if time.monotonic() >= deadline:
-                stream.seek(0)
-                holder = stream.read().strip() or "另一个进程"
+                holder = _holder(stream) or "另一个进程"
                 stream.close()
                 raise RunLocked(f"工作目录正被占用（{holder}），本次不运行。请等它结束后再试。", path=str(self.path))
             time.sleep(0.05)
         stream.seek(0)
         stream.truncate()
-        stream.write(f"{self.purpose}，进程 {os.getpid()}，开始于 {datetime.now():%Y-%m-%d %H:%M:%S}")
+        tail = f"，进程 {os.getpid()}，开始于 {datetime.now():%Y-%m-%d %H:%M:%S}".encode()
+        purpose = self.purpose.encode()[: HOLDER_BYTES - len(tail)].decode("utf-8", "ignore").encode()
+        stream.write(purpose + tail)  # within HOLDER_BYTES, cut between characters
         stream.flush()
         self._stream = stream
         self._held[key] = 1
@@ -432,6 +436,22 @@ class WorkspaceLock:
             self._stream = None
 
 
+#: the holder's name is written in the lock file's first bytes, at most this many
+HOLDER_BYTES = 1024
+#: the byte the OS lock is taken on where the lock covers a byte range (Windows): far past the name,
+#: so that another process can read who holds the lock
+LOCK_BYTE = 1 << 20
+
+
+def _holder(stream: IO[bytes]) -> str:
+    """Who holds the lock, as the holder wrote it (outside the locked range); "" if it cannot be read."""
+    try:
+        stream.seek(0)
+        return stream.read(HOLDER_BYTES).decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
 def _forget_in_child() -> None:
     """In a forked child: close its copies of the held locks' files, without unlocking — an flock
     belongs to the open file shared with the parent, which keeps it until its own copy is closed."""
@@ -451,17 +471,19 @@ if hasattr(os, "register_at_fork"):
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
-    def _try_lock(stream: IO[str]) -> bool:
+    def _try_lock(stream: IO[bytes]) -> bool:
+        # msvcrt.locking locks from the descriptor's position: one byte at LOCK_BYTE (past the end of
+        # the file, which Windows allows), never the name's bytes
         try:
-            stream.seek(0)
+            stream.seek(LOCK_BYTE)
             msvcrt.locking(stream.fileno(), msvcrt.LK_NBLCK, 1)
             return True
         except OSError:
             return False
 
-    def _unlock(stream: IO[str]) -> None:
+    def _unlock(stream: IO[bytes]) -> None:
         try:
-            stream.seek(0)
+            stream.seek(LOCK_BYTE)
             msvcrt.locking(stream.fileno(), msvcrt.LK_UNLCK, 1)
         except OSError:
             pass
@@ -469,14 +491,14 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
 else:
     import fcntl
 
-    def _try_lock(stream: IO[str]) -> bool:
-        try:
+    def _try_lock(stream: IO[bytes]) -> bool:
+        try:  # flock locks the file as a whole and never stops another process reading it
             fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
         except OSError:
             return False
 
-    def _unlock(stream: IO[str]) -> None:
+    def _unlock(stream: IO[bytes]) -> None:
         try:
             fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
         except OSError:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -35,7 +36,8 @@ MAX_COLS = 60
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 _ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: the first bytes of a compound file: a legacy .xls (or .doc), or an encrypted .xlsx
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 _SCANNED = frozenset({"xl/workbook.xml", "docProps/custom.xml"})
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
@@ -153,6 +155,61 @@ def _custom_properties(xml: bytes) -> dict[str, str]:
     return props
 
 
+_FREE_SECTOR = 0xFFFFFFFF
+_MAX_REGULAR_SECTOR = 0xFFFFFFFA
+
+
+def compound_file_complete(stream: IO[bytes], size: int) -> bool:
+    """Whether a compound file (.xls) is all there, by its own structure: the header's FAT sectors
+    (listed in the header and the DIFAT chain) all inside the file, and every sector the FAT marks
+    as used inside it too. A file still being written has its header and its first sectors, not
+    the rest; whole 512-byte pieces say nothing. Reads the header and the FAT only."""
+    stream.seek(0)
+    header = stream.read(512)
+    if len(header) < 512 or not header.startswith(OLE_MAGIC):
+        return False
+    shift = struct.unpack_from("<H", header, 30)[0]
+    if shift not in (9, 12):
+        return False
+    sector = 1 << shift
+    # sector n starts at (n + 1) * sector; a last sector cut short still counts as there
+    present = max(0, -(-(size - sector) // sector))
+    fat_count, first_difat, difat_count = (struct.unpack_from("<I", header, offset)[0] for offset in (44, 68, 72))
+    if fat_count > present:
+        return False
+    fat_sectors = [n for n in struct.unpack_from("<109I", header, 76) if n != _FREE_SECTOR][:fat_count]
+    per_sector = sector // 4
+    next_difat = first_difat
+    for _ in range(min(difat_count, present)):
+        if len(fat_sectors) >= fat_count or next_difat >= present:
+            break
+        entries = _sector_ints(stream, next_difat, sector)
+        if entries is None:
+            return False
+        fat_sectors += [n for n in entries[: per_sector - 1] if n != _FREE_SECTOR]
+        next_difat = entries[-1]
+    if len(fat_sectors) < fat_count or any(n >= present for n in fat_sectors[:fat_count]):
+        return False
+    used = -1
+    for index, fat_sector in enumerate(fat_sectors[:fat_count]):
+        entries = _sector_ints(stream, fat_sector, sector)
+        if entries is None:
+            return False
+        for k in range(len(entries) - 1, -1, -1):
+            if entries[k] != _FREE_SECTOR:
+                used = max(used, index * per_sector + k)
+                break
+    return used < present
+
+
+def _sector_ints(stream: IO[bytes], number: int, sector: int) -> tuple[int, ...] | None:
+    stream.seek((number + 1) * sector)
+    data = stream.read(sector)
+    if len(data) < sector:
+        return None
+    return struct.unpack(f"<{sector // 4}I", data)
+
+
 def os_error_text(exc: OSError) -> str:
     """What an operating-system error means, in words a clerk reads (the system's own are English)."""
     if isinstance(exc, FileNotFoundError):
@@ -182,7 +239,7 @@ def open_workbook(path: Path, data: bytes | None = None) -> Workbook:
     properties: dict[str, str] = {}
     if data.startswith(_ZIP_MAGIC):
         properties = _check_zip(data, path)
-    elif data.startswith(_OLE_MAGIC):
+    elif data.startswith(OLE_MAGIC):
         if _ENCRYPTION_STREAM in data:
             raise PasswordProtected("文件设置了打开密码，无法读取。请对方取消密码后重新发送。")
     else:

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from conftest import make_return, make_workspace
+from conftest import DATA, make_return, make_workspace
 
 from collector.inbox.watch import is_complete, watch
 
@@ -70,6 +70,37 @@ def test_a_file_written_in_chunks_is_read_once_complete(ws, whole, polling):
     assert not target.exists()
 
 
+def test_an_xls_written_slowly_is_taken_once_whole(ws):
+    """A compound file (.xls) arrives in 4 KiB pieces, slower than the settle time: whole pieces of
+    512-byte sectors are not a whole file; its header and FAT say when it is."""
+    whole = (DATA / "dxal-2020" / "inbox" / "十八站林业局-统计表.xls").read_bytes()
+    assert len(whole) > 2 * 4096
+    with Watching(ws, settle=0.1) as w:
+        target = ws.inbox / "十八站林业局-统计表.xls"
+        with open(target, "wb") as stream:
+            for start in range(0, len(whole), 4096):
+                stream.write(whole[start:start + 4096])
+                stream.flush()
+                time.sleep(0.3)  # three times the settle time: settling alone would take it half-written
+        outcomes = w.wait_for(1)
+        time.sleep(0.3)
+    assert [(o.name, o.state, o.unit) for o in outcomes] == [("十八站林业局-统计表.xls", "accepted", "十八站林业局")]
+
+
+def test_a_file_sent_back_and_then_written_again_is_a_new_arrival(ws, whole):
+    with Watching(ws, settle=0.1) as w:
+        target = ws.inbox / "呼中林业局.xlsx"
+        target.write_bytes("一份说明，不是表格".encode())
+        (first,) = w.wait_for(1)
+        deadline = time.monotonic() + 10
+        while target.exists() and time.monotonic() < deadline:  # moved to returned/ with its batch
+            time.sleep(0.02)
+        assert first.state == "returned" and not target.exists()
+        target.write_bytes(whole)  # the unit sends it again under the same name
+        second = w.wait_for(2)[1]
+    assert (second.name, second.state, second.unit) == ("呼中林业局.xlsx", "accepted", "呼中林业局")
+
+
 def test_a_save_via_temp_file_and_rename_is_taken_once(ws, whole):
     with Watching(ws, settle=0.3) as w:
         temp = ws.inbox / "~WRL0001.tmp"
@@ -112,9 +143,18 @@ def test_is_complete(tmp_path, whole):
     assert is_complete(path)
     path.write_bytes(b"")
     assert not is_complete(path)
-    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 1000)
-    assert not is_complete(path)
-    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 1020)
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 1020)  # the old magic's half, whole sectors: not an .xls
+    assert is_complete(path)
+
+
+@pytest.mark.parametrize("name", ["dxal-2020/inbox/十八站林业局-统计表.xls", "changchun-2019/inbox/绿园区工信局-统计表.xls"])
+def test_an_xls_is_complete_only_when_every_sector_its_fat_names_is_there(tmp_path, name):
+    whole = (DATA / name).read_bytes()
+    path = tmp_path / "a.xls"
+    for cut in range(512, len(whole), 512):  # every length a writer of whole sectors passes through
+        path.write_bytes(whole[:cut])
+        assert not is_complete(path), cut
+    path.write_bytes(whole)
     assert is_complete(path)
 
 

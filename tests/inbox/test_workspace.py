@@ -153,3 +153,27 @@ def test_a_forked_child_does_not_keep_the_lock_of_a_killed_parent(tmp_path):
             os.kill(child, 0)
     finally:
         os.kill(child, signal.SIGKILL)
+
+
+def test_the_holders_name_lies_outside_the_locked_byte_range(tmp_path):
+    """Windows refuses to read bytes another process has locked: the name a second run shows must be
+    written, and read, where the lock is not (on Windows one byte at LOCK_BYTE; flock here)."""
+    from collector.inbox import workspace as workspace_module
+
+    ws = Workspace(tmp_path)
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import sys,time; from pathlib import Path; from collector.inbox.workspace import *\n"
+                               "lock = WorkspaceLock(Workspace(Path(sys.argv[1])), purpose='collect watch' + '长' * 600)\n"
+                               "lock.acquire(); print('held', flush=True); time.sleep(60)", str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        written = ws.lock_path.stat().st_size  # the name, cut to HOLDER_BYTES however long
+        read_up_to = workspace_module.HOLDER_BYTES  # what a second run reads
+        assert 0 < written <= read_up_to <= workspace_module.LOCK_BYTE
+        with pytest.raises(RunLocked, match="collect watch长+，进程 \\d+，开始于") as raised:
+            WorkspaceLock(ws).acquire()
+        assert "\ufffd" not in raised.value.message  # cut between characters, not inside one
+    finally:
+        holder.kill()
+        holder.wait()
