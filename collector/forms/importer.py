@@ -44,7 +44,6 @@ _YESNO_RE = re.compile(r"[□☐○◻]\s*是\s*[□☐○◻]\s*否|是\s*[□�
 #: column heads, by what they are called
 _PROGRESS_HEAD = re.compile(r"(进展|完成|开展|落实|工作|推进|实施|执行|填报)?情况$|^进展$|^完成数?$|^成效$|^进度$")
 _REQUIREMENT_HEAD = re.compile(r"要求|标准|具体内容|主要内容|工作内容|内容|措施|任务")
-_ACTIVITY_HEAD = re.compile(r"项目|活动|名称|事项")
 _NUMBER_HEAD = re.compile(r"^(序号|编号|序)$")
 _NUMBER_CELL = re.compile(r"^[\d一二三四五六七八九十]+[、.．]?$")
 #: header fields: a label ending in a colon
