@@ -1,6 +1,7 @@
 """Blank tables as files: the three seed tables' blanks (tests/data/<id>/blank/), and a workbook built here."""
 
 import re
+import shutil
 
 import pytest
 from conftest import DATA, SAMPLE_FORMS, sample_inbox, truth
@@ -32,7 +33,7 @@ def reads_as_truth(form, form_id):
     assert seen == len(t["valid_units"])
 
 
-@pytest.mark.parametrize("suffix", [".xlsx", ".docx"])
+@pytest.mark.parametrize("suffix", [".xlsx", ".docx", ".doc"])
 @pytest.mark.parametrize("form_id", SAMPLE_FORMS)
 def test_a_seed_tables_blank_gives_a_form_that_reads_its_returns_exactly(form_id, suffix):
     result = import_blank(DATA / form_id / "blank" / f"blank{suffix}", "imported")
@@ -114,6 +115,15 @@ def test_a_new_tables_word_blank_gives_the_same_form_as_its_workbook(tmp_path):
     from_word = import_blank(tmp_path / "附件2.docx", "pingan-2021").form
     assert from_word.sections == from_excel.sections
     assert (from_word.title, from_word.header, from_word.columns) == (from_excel.title, from_excel.header, from_excel.columns)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_an_opendocument_blank_gives_the_same_form_as_its_workbook(tmp_path):
+    """tests/data/new-table/blank.ods: the workbook ROWS/MERGES write, saved by LibreOffice Calc as .ods."""
+    _write(tmp_path / "附件2.xlsx", ROWS, MERGES)
+    from_excel = import_blank(tmp_path / "附件2.xlsx", "pingan-2021").form
+    from_calc = import_blank(DATA / "new-table" / "blank.ods", "pingan-2021").form  # converted by LibreOffice
+    assert from_calc.sections == from_excel.sections and from_calc.title == from_excel.title
 
 
 def test_a_file_that_is_not_a_table_is_refused_in_chinese(tmp_path):
