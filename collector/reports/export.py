@@ -1,7 +1,8 @@
 """``collect export``: the counted values of a period as one long table, for analysts.
 
-One row per (counted return, blank): unit, region, activity, label, unit of measure, value, cell,
-file. Written as CSV with a BOM (so Excel on a Chinese Windows opens it as UTF-8, not GBK) and as
+One row per (counted return, blank): unit, region, activity, label, unit of measure, value, whether
+the unit left it empty, cell, file. A count left empty is written 0 — it is counted as 0 in every
+total — and 未填写 says it was empty; another blank left empty stays empty. Written as CSV with a BOM (so Excel on a Chinese Windows opens it as UTF-8, not GBK) and as
 Parquet (pyarrow). In the CSV, text that Excel would take for a formula gets a leading apostrophe.
 """
 
@@ -29,6 +30,7 @@ EXPORT_COLUMNS = {
     "label": "填报项",
     "measure": "计量单位",
     "value": "数值",
+    "empty": "未填写",
     "cell": "单元格",
     "file": "文件",
     "key": "编号",
@@ -59,8 +61,12 @@ def export_table(workspace: Workspace, period: str) -> pd.DataFrame:
         "activity": [r.activity.name for r in refs],
         "label": [r.label for r in refs],
         "measure": [r.blank.unit or "" for r in refs],
+        "kind": [r.kind for r in refs],
     })
     table = long.merge(meta, on="key").sort_values(["region", "unit", "seq"], kind="stable")
+    table["empty"] = table["value"].isna()
+    counted_as_zero = table["empty"] & (table["kind"] == "count")
+    table["value"] = table["value"].astype(object).where(~counted_as_zero, 0)
     return table[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS).reset_index(drop=True)
 
 
@@ -76,7 +82,8 @@ def export(workspace: Workspace, period: str) -> ExportResult:
     numbers = table["数值"].where(table["数值"].map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)))
     parquet = table.assign(数值=text_values, 数值_数字=pd.to_numeric(numbers, errors="coerce"))
     _write(parquet_path, lambda tmp: parquet.to_parquet(tmp, index=False))
-    _write(csv_path, lambda tmp: table.map(csv_safe).to_csv(tmp, index=False, encoding="utf-8-sig"))
+    csv = table.assign(未填写=table["未填写"].map({True: "是", False: "否"}))
+    _write(csv_path, lambda tmp: csv.map(csv_safe).to_csv(tmp, index=False, encoding="utf-8-sig"))
     return ExportResult(csv_path, parquet_path, len(table))
 
 

@@ -320,17 +320,26 @@ def _by_activity(wb: Workbook, data: ReportInput) -> None:
         row += 1
 
 
+#: how a date-time column of 明细 and 报送情况 shows its times
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
 def _table_sheet(wb: Workbook, name: str, heads: Sequence[str], widths: Sequence[float]) -> Worksheet:
-    """A sheet whose rows ``xlsx_tables`` streams in after saving: heading, widths and filter only."""
+    """A sheet whose rows ``xlsx_tables`` streams in after saving: heading, widths and filter only
+    (and the time columns' format, which the streamed times take)."""
     ws = wb.create_sheet(name)
     _heading(ws, heads, widths)
+    for col, head in enumerate(heads, start=1):
+        if head.endswith("时间"):
+            ws.column_dimensions[ws.cell(1, col).column_letter].number_format = TIME_FORMAT
     ws.auto_filter.ref = f"A1:{ws.cell(1, len(heads)).column_letter}1"
     return ws
 
 
 def _detail_columns(data: ReportInput) -> list[list[Any]]:
     detail = data.rollup.detail
-    columns: list[list[Any]] = [detail[c].to_numpy(dtype=object).tolist() for c in ["region", "unit", "file", "version", "arrived_at"]]
+    columns: list[list[Any]] = [detail[c].to_numpy(dtype=object).tolist() for c in ["region", "unit", "file", "version"]]
+    columns.append([excel_time(t) for t in detail["arrived_at"].tolist()])
     for ref in data.form.blank_refs:
         column = detail[ref.key]
         missing = column.isna().to_numpy()
@@ -344,6 +353,16 @@ def _detail_columns(data: ReportInput) -> list[list[Any]]:
     return columns
 
 
+def excel_time(iso: Any) -> datetime | None:
+    """A ledger time (ISO text, to the microsecond) as a date-time Excel shows and sorts as one, to the second."""
+    if not isinstance(iso, str) or not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso).replace(microsecond=0, tzinfo=None)
+    except ValueError:
+        return None
+
+
 def _status_rows(data: ReportInput):  # type: ignore[no-untyped-def]
     # grouped by region, as `collect status` shows them
     by_region: dict[str, list[StatusRow]] = {}
@@ -353,7 +372,7 @@ def _status_rows(data: ReportInput):  # type: ignore[no-untyped-def]
         for s in statuses:
             timing = "" if s.on_time is None else ("按时" if s.on_time else "逾期")
             state = s.state + ("（更正表已退回，待重报）" if s.correction_pending else "")
-            arrived = s.arrived_at[:16].replace("T", " ") if s.arrived_at else None
+            arrived = excel_time(s.arrived_at)
             yield [s.region, s.unit, state, timing, arrived, s.versions, s.problems, s.file]
 
 

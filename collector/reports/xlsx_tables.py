@@ -3,8 +3,9 @@
 openpyxl spends about 5 µs on every cell it writes; the 明细 sheet of 10,000 units has close to a
 million. So openpyxl writes such a sheet with its heading row only (styles, widths, frozen panes,
 filter, print setup), and after it has saved the file, the rows are streamed into that sheet's XML
-as plain cells — numbers as numbers, every text as an inline string (never a formula). The rest of
-the workbook stays exactly as openpyxl wrote it.
+as plain cells — numbers as numbers, every text as an inline string (never a formula), a date-time
+as Excel's serial number in the style openpyxl gave its column (``column_dimensions[…].number_format``).
+The rest of the workbook stays exactly as openpyxl wrote it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -92,8 +94,22 @@ class _Bodies(dict[Any, str]):
         return body
 
 
-def _column_xml(letter: str, values: Sequence[Any], numbers: Sequence[str]) -> list[str]:
-    """The cells of a column, ``numbers`` its row numbers."""
+#: day 0 of Excel's 1900 date system, as Excel counts (with its 29 February 1900)
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _datetime_body(value: datetime, style: str | None) -> str:
+    serial = (value.replace(tzinfo=None) - _EXCEL_EPOCH).total_seconds() / 86400
+    styled = f' s="{style}"' if style else ""
+    return f"{styled}><v>{serial!r}</v></c>"
+
+
+def _column_xml(letter: str, values: Sequence[Any], numbers: Sequence[str], style: str | None = None) -> list[str]:
+    """The cells of a column, ``numbers`` its row numbers; ``style``: the column's style, which a
+    date-time takes (a date-time without one shows as a bare number)."""
+    if any(type(v) is datetime for v in values):
+        bodies = [_datetime_body(v, style) if type(v) is datetime else _cell_body(v) for v in values]
+        return [f'<c r="{letter}{n}"{body}' if body else "" for n, body in zip(numbers, bodies)]
     try:
         bodies = list(map(_Bodies().__getitem__, values))
     except TypeError:  # an unhashable value: each rendered as it comes
@@ -101,7 +117,7 @@ def _column_xml(letter: str, values: Sequence[Any], numbers: Sequence[str]) -> l
     return [f'<c r="{letter}{n}"{body}' if body else "" for n, body in zip(numbers, bodies)]
 
 
-def _rows_xml(table: Table, first_row: int) -> tuple[list[str], int, int, int]:
+def _rows_xml(table: Table, first_row: int, styles: dict[int, str] | None = None) -> tuple[list[str], int, int, int]:
     """The <row> elements, the last data row, the last row (with the foot) and the widest row.
 
     This runs for close to a million cells for 10,000 units. A column of whole numbers only (the
@@ -120,7 +136,7 @@ def _rows_xml(table: Table, first_row: int) -> tuple[list[str], int, int, int]:
             fills.append(column)
         else:
             template.append(f"{{{i + 1}}}")
-            fills.append(_column_xml(letter, column, numbers))
+            fills.append(_column_xml(letter, column, numbers, (styles or {}).get(i + 1)))
     row = "".join(template) + "</row>"
     parts = [row.format(n, *cells) for n, cells in zip(numbers, zip(*fills))]
     data_last = row_no = first_row + height - 1
@@ -145,12 +161,24 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
+def _column_styles(xml: str) -> dict[int, str]:
+    """Column number (1-based) → the style openpyxl gave it (``<col … style="1" min="5" max="5"/>``)."""
+    styles = {}
+    for col in re.findall(r"<col [^>]*>", xml.split("<sheetData", 1)[0]):
+        style = re.search(r'style="(\d+)"', col)
+        low, high = re.search(r'min="(\d+)"', col), re.search(r'max="(\d+)"', col)
+        if style and low and high:
+            for n in range(int(low.group(1)), int(high.group(1)) + 1):
+                styles[n] = style.group(1)
+    return styles
+
+
 def _splice(xml: str, table: Table) -> str:
     """Put the rows after the heading row openpyxl wrote, and fix the sheet's extent.
 
     The extent is fixed in the XML before and after the rows: the rows are most of the sheet."""
     heading_rows = max((int(n) for n in re.findall(r'<row r="(\d+)"', xml)), default=0)
-    rows, data_last, last_row, widest = _rows_xml(table, heading_rows + 1)
+    rows, data_last, last_row, widest = _rows_xml(table, heading_rows + 1, _column_styles(xml))
     if "<sheetData/>" in xml:
         head, tail = xml.split("<sheetData/>", 1)
         head, tail = head + "<sheetData>", "</sheetData>" + tail

@@ -98,8 +98,12 @@ def test_sheets_and_their_contents(tmp_path):
 
     detail = wb["明细"]
     assert detail.max_row == 5 and detail["B2"].value in {"单位0", "单位2"}
+    # times are Excel date-times (sortable, filterable), shown to the minute — not ISO text
+    assert detail["E1"].value == "收到时间"
+    assert detail["E2"].value == datetime(2020, 6, 28, 9, 0) and detail["E2"].number_format == "yyyy-mm-dd hh:mm"
     status = wb["报送情况"]
     assert [c.value for c in status[6]][:3] == ["乙区", "未报单位", "未报"]
+    assert status["E2"].value == datetime(2020, 6, 28, 9, 0) and status["E2"].number_format == "yyyy-mm-dd hh:mm"
     assert status["A8"].value == "应报5，已报4，未报1"
     issues = wb["校验问题"]
     assert [c.value for c in issues[2]] == ["错误", "单位0", "单位0.xlsx", "统计表!D7", "参与人次", "-3", "应填写整数"]
