@@ -50,8 +50,9 @@ RETURN_SUFFIXES = (*SPREADSHEET_SUFFIXES, ".docx", ".docm", ".doc", ".wps", ".et
 #: what LibreOffice converts each of them to
 _TARGET = {".doc": "docx", ".wps": "docx", ".odt": "docx", ".rtf": "docx", ".et": "xlsx", ".ods": "xlsx",
            ".xls": "xlsx"}
-#: seconds a conversion may take (a two-page table takes a few seconds, most of it LibreOffice starting)
-CONVERT_TIMEOUT = float(os.environ.get("COLLECTOR_CONVERT_TIMEOUT", "") or 90)
+#: seconds a conversion may take (a two-page table takes a few seconds, most of it LibreOffice starting);
+#: below the time a reading child process is given in all, so that LibreOffice is stopped by us, not orphaned
+CONVERT_TIMEOUT = float(os.environ.get("COLLECTOR_CONVERT_TIMEOUT", "") or 40)
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
