@@ -3,7 +3,9 @@ positions in Word's terms, and the same caps as a workbook. The documents are ma
 python-docx (what Word writes), the checkbox controls and symbols with the XML Word writes for them."""
 
 import io
+import json
 import random
+import re
 import zipfile
 from datetime import date
 
@@ -269,6 +271,28 @@ def test_paragraph_positions(tmp_path):
     path = word_return(tmp_path / "r.docx", values_for())
     (sheet,) = open_docx(path).sheets
     assert sheet.address(1, 0) == "表1上方第2段"
+
+
+# ---------------------------------------------------------------------------------------------
+# the shared samples, read and then taken in and totalled as workbooks are
+
+
+def _sample_cases():
+    for path in sorted((WORD_SAMPLES / "inbox").iterdir()):
+        if path.suffix in (".docx", ".doc"):
+            yield pytest.param(path, id=path.name)
+
+
+@pytest.mark.parametrize("path", list(_sample_cases()))
+def test_word_sample_reads_as_truth_says(path):
+    truth = json.loads((WORD_SAMPLES / "truth.json").read_text(encoding="utf-8"))
+    result = check_file(path, FORMS)
+    assert result.ok, result.problems
+    assert result.unit in truth["valid_units"] and result.unit in path.stem
+    got = [result.values[ref.key] for ref in FORM.blank_refs]
+    got = [0 if (v is None and ref.kind in ("count", "percent")) else v for v, ref in zip(got, FORM.blank_refs)]
+    assert got == truth["values"][result.unit]
+    assert all(re.fullmatch(r"表1 第\d+行第4列", result.cells[ref.key]) for ref in FORM.blank_refs)
 
 
 # ---------------------------------------------------------------------------------------------
