@@ -294,7 +294,8 @@ def document_sheets(data: bytes) -> list[WordSheet]:
         text, cps = _clean(doc)
         pap_starts = [r[0] for r in doc.papx]
         # paragraphs: (text, in table, row end); a paragraph ends with \r, or \x07 in a table
-        blocks: list[tuple[str, bool, bool, bool]] = []  # text, in table, ends a cell, ends a row
+        # text, in table, ends a cell, and for a row end its cells' vertical merges (else None)
+        blocks: list[tuple[str, bool, bool, list[int] | None]] = []
         piece: list[str] = []
         for ch, cp in zip(text, cps):
             if ch not in "\r\x07":
@@ -303,10 +304,10 @@ def document_sheets(data: bytes) -> list[WordSheet]:
             sprms = _lookup(doc.papx, pap_starts, _fc_of(doc, cp))
             in_table = sprms.get(_SPRM_IN_TABLE, b"\0")[:1] != b"\0" or _itap(sprms) > 0
             row_end = sprms.get(_SPRM_TTP, b"\0")[:1] != b"\0" or sprms.get(_SPRM_INNER_TTP, b"\0")[:1] != b"\0"
-            blocks.append(("".join(piece), in_table or row_end, ch == "\x07", row_end))
+            blocks.append(("".join(piece), in_table or row_end, ch == "\x07", _vertical_merges(sprms) if row_end else None))
             piece = []
         if piece:
-            blocks.append(("".join(piece), False, False, False))
+            blocks.append(("".join(piece), False, False, None))
     except (_Damaged, struct.error, IndexError, OSError, ValueError) as exc:
         if isinstance(exc, PasswordProtected | UnreadableWorkbook):
             raise
@@ -319,35 +320,73 @@ def _itap(sprms: dict[int, bytes]) -> int:
     return struct.unpack_from("<i", value)[0] if value is not None and len(value) == 4 else 0
 
 
-def _sheets(blocks: list[tuple[str, bool, bool, bool]]) -> list[WordSheet]:
+def _vertical_merges(sprms: dict[int, bytes]) -> list[int]:
+    """Each cell's vertical merge (0 none, 1 continues the cell above, 3 starts one) from the row's
+    sprmTDefTable (TC80.tcgrf bits 5-6); empty when the row does not say."""
+    operand = sprms.get(0xD608)
+    if operand is None or len(operand) < 3:
+        return []
+    count = operand[2]
+    at = 3 + 2 * (count + 1)
+    merges = []
+    for k in range(count):
+        if at + 20 * k + 2 > len(operand):
+            break
+        merges.append((struct.unpack_from("<H", operand, at + 20 * k)[0] >> 5) & 3)
+    return merges
+
+
+def _merged_grid(number: int, rows: list[list[str | None]], merges: list[list[int]]) -> _Grid:
+    """A table's grid with its vertically merged cells: the text in the first, the rest None."""
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    open_at: dict[int, int] = {}  # column -> the row its merge started on
+    for r, flags in enumerate(merges):
+        for c in range(len(rows[r])):
+            flag = flags[c] if c < len(flags) else 0
+            if flag == 1 and c in open_at:
+                rows[r][c] = None
+                continue
+            start = open_at.pop(c, None)
+            if start is not None and r - 1 > start:
+                merged.append(((start, c), (r - 1, c)))
+            if flag == 3:
+                open_at[c] = r
+    for c, start in open_at.items():
+        if len(rows) - 1 > start:
+            merged.append(((start, c), (len(rows) - 1, c)))
+    return _Grid(number, rows, merged, [{c: c + 1 for c in range(len(r))} for r in rows])
+
+
+def _sheets(blocks: list[tuple[str, bool, bool, list[int] | None]]) -> list[WordSheet]:
     groups: list[tuple[list[str], list[_Grid]]] = []
     pending: list[str] = []
-    rows: list[list[str]] = []
-    row: list[str] = []
+    rows: list[list[str | None]] = []
+    merges: list[list[int]] = []
+    row: list[str | None] = []
     cell: list[str] = []
     tables = 0
 
     def close_table() -> None:
-        nonlocal rows, tables
+        nonlocal rows, merges, tables
         if not rows:
             return
         tables += 1
-        grid = _Grid(tables, [r[:MAX_COLS] for r in rows[:MAX_ROWS]], [],
-                     [{c: c + 1 for c in range(len(r))} for r in rows[:MAX_ROWS]])
+        grid = _merged_grid(tables, [r[:MAX_COLS] for r in rows[:MAX_ROWS]], merges[:MAX_ROWS])
         if groups and all("".join(t.split()) in ("", "续表", "（续表）", "(续表)") for t in pending):
             groups[-1][1].append(grid)
         else:
             groups.append((pending[:], [grid]))
         pending.clear()
-        rows = []
+        rows, merges = [], []
 
-    for text, in_table, ends_cell, ends_row in blocks:
+    for text, in_table, ends_cell, row_merges in blocks:
         if not in_table:
             close_table()
             pending.append(text)
             continue
-        if ends_row:
+        if row_merges is not None:
             rows.append(row)
+            merges.append(row_merges)
             row, cell = [], []
             continue
         cell.append(text)

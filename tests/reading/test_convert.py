@@ -63,6 +63,10 @@ def test_doc_samples_keep_their_table(path):
     as run-on paragraphs): the direct reader keeps rows and cells."""
     (sheet,) = open_doc(path, path.read_bytes()).sheets
     assert sheet.rows[2] == ["", "活动项目", "内容要求", "进展情况"]
+    # the same grid as a .docx of the table: the section column merged down, the same words in it
+    (docx,) = open_docx(WORD_SAMPLES / "inbox" / "呼中林业局-统计表.docx").sheets
+    assert sheet.merged == docx.merged
+    assert [r[:3] for r in sheet.rows[2:]] == [r[:3] for r in docx.rows[2:]]
     unit = next(u for u in TRUTH["valid_units"] if u in path.stem)
     assert sheet.rows[1][0].startswith(f"填报单位（盖章）：{unit}")
 
