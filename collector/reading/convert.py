@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -144,7 +145,8 @@ def convert(data: bytes, suffix: str, target: str, *, timeout: float | None = No
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
-    """Kill LibreOffice and whatever it started (its process group), and reap it."""
+    """Kill LibreOffice and whatever it started (its process group), reap it, and wait (briefly) until
+    the group is gone: soffice.bin, a grandchild, is reaped by init a moment later."""
     try:
         if sys.platform == "win32":
             process.kill()
@@ -156,6 +158,15 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         pass
+    if sys.platform == "win32":
+        return
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.02)
 
 
 def _read(path: Path, data: bytes | None) -> bytes:
