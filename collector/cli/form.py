@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..errors import UsageError
 from .output import format_import
 from .workspace_option import WorkspaceOption, workspace_root
 
@@ -27,14 +28,25 @@ def import_(
     ws = open_workspace(workspace_root(workspace))
     config = ws.config()  # a workspace: the form goes into its schemas/
     result = import_blank(blank, _checked_id(form_id))
+    same_table = _bundled_same_table(result.form)
+    if same_table is not None and same_table.id == config.form and not force:
+        # the imported form would stand in for the one this workspace collects: collector.toml must follow
+        raise UsageError(
+            f"这张空白表就是本工作目录正在收集的 {same_table.id}（程序自带），不需要导入。"
+            f"如果要用从空白表生成的定义代替它，请加 --force，再把 collector.toml 里的 form 改为 \"{result.form.id}\"。")
     saved = save_form(result, ws.schemas, force=force)
-    typer.echo(format_import(result, saved, collecting=config.form))
+    typer.echo(format_import(result, saved, collecting=config.form, same_table=same_table))
+
+
+def _bundled_same_table(form):  # type: ignore[no-untyped-def]
+    """The bundled form of the same table (same title) that the imported one stands in for, if any."""
+    from ..forms.model import load_forms
+
+    return next((f for f in load_forms().values() if f.title == form.title and f.id != form.id), None)
 
 
 def _checked_id(form_id: str | None) -> str | None:
     import re
-
-    from ..errors import UsageError
 
     if form_id is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", form_id):
         raise UsageError(f"表格编号“{form_id}”不对：只能用小写字母、数字和“-”，如 aqscy-2021。")

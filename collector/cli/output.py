@@ -238,7 +238,7 @@ def format_refile(result: RefileResult) -> str:
 _KIND_WORDS = {"count": "数量", "percent": "百分比", "text": "文字", "yesno": "是/否"}
 
 
-def format_import(result: Any, saved: Any = None, collecting: str | None = None) -> str:
+def format_import(result: Any, saved: Any = None, collecting: str | None = None, same_table: Any = None) -> str:
     """What ``collect form import`` found in a blank, for the clerk to check, and where it wrote the form."""
     form = result.form
     refs = form.blank_refs
@@ -271,6 +271,8 @@ def format_import(result: Any, saved: Any = None, collecting: str | None = None)
         said = {"new": "已写入", "same": "已有相同的文件，未改动", "replaced": "已覆盖"}[saved.state]
         lines.append(f"{said}：{saved.path}（编号 {form.id}）")
         lines.append("标签（label）可以直接在这个文件里修改；改后运行 collect check 某个报表 看看效果。")
+        if same_table is not None:
+            lines.append(f"这张表与程序自带的 {same_table.id} 是同一张表；在本工作目录里，由新生成的 {form.id} 代替它。")
         if collecting is not None and collecting != form.id:
             lines.append(f"本工作目录现在收集的是 {collecting}；要改收这张表，把 collector.toml 里的 form 改为 \"{form.id}\"。")
     return "\n".join(lines)

@@ -382,6 +382,8 @@ def import_grid(grid: Grid, form_id: str | None = None) -> ImportResult:
         header.insert(0, unit_field)
         unsure.append(Doubt("表头", " ".join(header), "表头里没有“填报单位”一类的栏目，加了“填报单位”；各单位要在表头写明单位名称。"))
     date_field = next((h for h in header if _DATE_FIELD.search(h)), None)
+    if date_field is None:
+        unsure.append(Doubt("表头", " ".join(header), "表头里没有“填报日期”一类的栏目：收到的表按收到的日期归入期间（或运行命令时用 --period 指定）。"))
 
     sections: list[tuple[str, list[dict]]] = []
     named: list[str] = []

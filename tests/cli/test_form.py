@@ -95,6 +95,21 @@ def test_form_import_prints_what_it_found_and_writes_the_form_file(tmp_path):
     assert load_forms(root / "schemas")["pingan-2021"].title == "2021年“平安乡村”重点工作完成情况表"
 
 
+def test_form_import_of_a_bundled_tables_blank_says_it_stands_in_for_it(tmp_path):
+    root = tmp_path / "ws"
+    invoke("init", root, "--form", "changchun-2019")
+    blank = DATA / "changchun-2019" / "blank" / "blank.xlsx"
+    refused = invoke("form", "import", blank, "--id", "cc-2019", "-w", root)
+    assert refused.exit_code == 2  # the workspace collects that very table: nothing to import, unless asked to
+    assert "就是本工作目录正在收集的 changchun-2019" in refused.output and "--force" in refused.output
+    assert not (root / "schemas").exists() or not list((root / "schemas").iterdir())
+    result = invoke("form", "import", blank, "--id", "cc-2019", "--force", "-w", root)
+    assert result.exit_code == 0, result.output
+    assert "与程序自带的 changchun-2019 是同一张表；在本工作目录里，由新生成的 cc-2019 代替它" in result.output
+    assert "表头里没有“填报日期”一类的栏目" in result.output  # the seed's 单位： is its only header field
+    assert 'form 改为 "cc-2019"' in result.output
+
+
 def test_form_import_never_overwrites_without_saying(tmp_path):
     root = tmp_path / "ws"
     invoke("init", root, "--form", "dxal-2020")
