@@ -8,8 +8,10 @@ from conftest import DATA, SAMPLE_FORMS, sample_inbox, truth
 from openpyxl import Workbook
 
 from collector.errors import FormImportError
+from collector.forms.values import normalize
 from collector.reading.blank import import_blank
 from collector.reading.check import check_file
+from collector.reports.seed_sheet import write_seed_sheet
 
 KINDS = {"count": "n", "percent": "p", "text": "t", "yesno": "c"}
 
@@ -124,6 +126,42 @@ def test_an_opendocument_blank_gives_the_same_form_as_its_workbook(tmp_path):
     from_excel = import_blank(tmp_path / "附件2.xlsx", "pingan-2021").form
     from_calc = import_blank(DATA / "new-table" / "blank.ods", "pingan-2021").form  # converted by LibreOffice
     assert from_calc.sections == from_excel.sections and from_calc.title == from_excel.title
+
+
+def _seed_rows(form):
+    """A bundled form's table as the seed lays it out, blank: title, header, heads, one row per activity."""
+    rows = [[form.title, None, None, None], ["　　".join(f"{h}：" for h in form.header), None, None, None],
+            ["", *form.columns[-3:]]]
+    merged_down = []
+    for section in form.sections:
+        first = len(rows) - 2
+        for activity in section.activities:
+            rows.append([section.name, activity.seed_name, activity.requirement, "\n".join(x.text for x in activity.lines)])
+        if len(section.activities) > 1:
+            merged_down.append((0, first, len(rows) - 3))
+    return rows, merged_down
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".docx"])
+@pytest.mark.parametrize("form_id", ["dxal-2020", "haicheng-2020", "changchun-2019", "liaoning-scjg-2020"])
+def test_every_bundled_tables_blank_gives_back_its_lines_blanks_and_header(forms, tmp_path, form_id, suffix):
+    form = forms[form_id]
+    path = tmp_path / f"附件{suffix}"
+    if suffix == ".xlsx":
+        book = Workbook()
+        write_seed_sheet(book.active, form, {}, lambda activity: [x.text for x in activity.lines])
+        book.save(path)
+    else:
+        rows, merged_down = _seed_rows(form)
+        _write_docx(path, rows, merged_down)
+    got = import_blank(path, "imported").form
+    assert (got.title, got.header, got.unit_field) == (form.title, form.header, form.unit_field)
+    assert [s.name for s in got.sections] == [s.name for s in form.sections]
+
+    def lines(f):
+        return [(normalize(x.text), [(b.kind, b.unit) for b in x.blanks]) for a in f.activities for x in a.lines]
+
+    assert lines(got) == lines(form)
 
 
 def test_a_file_that_is_not_a_table_is_refused_in_chinese(tmp_path):
