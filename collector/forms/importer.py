@@ -205,7 +205,7 @@ _CLAUSE_END = "；;。，,、：:！!？?"
 _STRIP = "，,；;。.、：:！!？? \t\u3000"
 _PIECES = re.compile(r"[，,、；;。:：！!？?]")
 #: a label's words before its blank: at most this many characters
-_LABEL_WORDS = 24
+_LABEL_WORDS = 30
 
 
 def _clean_words(text: str) -> str:
@@ -237,21 +237,26 @@ def _labels(body: str, spans: list[tuple[int, int]], units: list[str | None], ki
             subject = ""  # a new clause
         pieces = _PIECES.split(segment.rstrip("：: \t\u3000"))  # 演练科目：（ ）
         before = _clean_words(pieces[-1]) if pieces else ""
+        if previous_end:  # （ ）等形式启动…活动（ ）场次: the words after 等形式 name the next blank
+            before = re.sub(r"^等(形式|方式|方法|途径|渠道)?", "", before)
         what = unit or ""
         if kind == "percent":
             what = "比例" if "比例" not in before else ""
         if len(before) >= 4:
-            subject = before[-_LABEL_WORDS:]
+            subject = _clean_words(before[-_LABEL_WORDS:])
             label = subject if kind == "text" else f"{subject}·{what}"
         elif subject:
             label = f"{subject}·{before}{what}" if (before or what) else subject
         else:
-            after = _clean_words(_PIECES.split(BLANK_RE.sub("", body[end:]))[0])
+            after = _clean_words(_PIECES.split(BLANK_RE.split(body[end:])[0])[0])
             if unit and after.startswith(unit):
                 after = after[len(unit):]
+            manner = re.match(r"^等?(形式|方式|方法|途径|渠道|内容)(.+)$", after) if kind == "text" else None
             after = after.lstrip("等")
-            context = (after if len(after) >= 2 else before + after)[:_LABEL_WORDS] or "填报项"
+            context = _clean_words((after if len(after) >= 2 else before + after)[:_LABEL_WORDS]) or "填报项"
             label = context if kind == "text" else f"{context}·{what}"
+            if manner:  # 以（ ）等形式启动“安全生产月”活动 → 启动“安全生产月”活动·形式
+                label = f"{manner.group(2)[:_LABEL_WORDS]}·{manner.group(1)}"
             subject = context
         labels.append(label.rstrip("·") or "填报项")
         previous_end = end

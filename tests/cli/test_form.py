@@ -180,3 +180,10 @@ def test_a_blank_that_is_not_a_table_is_one_line_not_a_traceback(tmp_path):
     assert result.exit_code == 2
     assert "预算.xlsx" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "ws" / "collector.toml").exists()
+
+
+def test_form_import_has_help_in_chinese_and_a_wrong_call_is_told_in_chinese():
+    helped = invoke("form", "import", "--help")
+    assert helped.exit_code == 0 and "从空白表生成表格定义" in helped.output
+    wrong = invoke("form", "import")
+    assert wrong.exit_code == 2 and "缺少参数" in wrong.output

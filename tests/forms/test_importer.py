@@ -98,6 +98,13 @@ def test_labels_come_from_the_words_before_each_blank():
     assert "乡镇（街道）完成部署·个" in labels  # the words after a blank that opens the line
     assert "走访·户" in labels
     assert "演练科目" in labels
+    assert "公开·形式" in labels  # 以（ ）等形式公开
+
+
+def test_tools_and_ways_blank_is_named_by_what_it_is_the_way_of():
+    rows = [["某某表"], ["单位："], ["活动项目", "内容要求", "进展情况"],
+            ["启动", "启动仪式", "以（ ）等形式启动“安全生产月”活动（ ）场次。"]]
+    assert [r.label for r in _form(rows).form.blank_refs] == ["启动“安全生产月”活动·形式", "启动“安全生产月”活动·场次"]
 
 
 def test_keys_are_ascii_stable_and_unique():
