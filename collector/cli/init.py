@@ -25,6 +25,9 @@ def init(
     if result.imported is not None:
         typer.echo(format_import(result.imported))
     typer.echo(format_init(result))
+    if result.imported is not None and result.config is not None and result.config.form != result.imported.form.id:
+        typer.echo(f"collector.toml 原已存在，未改动，收集的仍是 {result.config.form}；要收集这张新表，"
+                   f"把其中的 form 改为 \"{result.imported.form.id}\"。")
 
 
 def register(app: typer.Typer) -> None:

@@ -187,3 +187,14 @@ def test_form_import_has_help_in_chinese_and_a_wrong_call_is_told_in_chinese():
     assert helped.exit_code == 0 and "从空白表生成表格定义" in helped.output
     wrong = invoke("form", "import")
     assert wrong.exit_code == 2 and "缺少参数" in wrong.output
+
+
+def test_init_from_a_blank_in_an_existing_workspace_leaves_its_config_and_says_so(tmp_path):
+    root = tmp_path / "ws"
+    invoke("init", root, "--form", "dxal-2020")
+    before = (root / "collector.toml").read_text(encoding="utf-8")
+    result = invoke("init", root, "--from", new_blank(tmp_path / "附件2.xlsx"), "--form", "pingan-2021")
+    assert result.exit_code == 0, result.output
+    assert (root / "collector.toml").read_text(encoding="utf-8") == before
+    assert (root / "schemas" / "pingan-2021.toml").is_file()
+    assert '收集的仍是 dxal-2020；要收集这张新表，把其中的 form 改为 "pingan-2021"' in result.output
