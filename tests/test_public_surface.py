@@ -9,7 +9,7 @@ import collector
 
 PACKAGE = Path(collector.__file__).parent
 #: the pipeline's stages in order; a module may import only from its own stage or an earlier one
-STAGES = ["errors", "wording", "forms", "reading", "inbox", "reports", "jobs", "cli"]
+STAGES = ["errors", "wording", "names", "forms", "reading", "inbox", "reports", "jobs", "cli"]
 
 EXPECTED = {
     "__version__",

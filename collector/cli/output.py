@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..names import shown
 from ..wording import LEVEL_NAMES
 
 if TYPE_CHECKING:  # heavy modules, imported by their own commands only
@@ -29,7 +30,7 @@ def format_value(value: Any) -> str:
 
 def format_check(result: CheckResult) -> str:
     """One file: form and unit, problems first, then every value with its cell."""
-    lines = [f"== {result.file.name} =="]
+    lines = [f"== {shown(result.file.name)} =="]
     if result.form is None:
         lines.append(f"  不能计入：{result.problems[0].message}")
         return "\n".join(lines)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..forms.model import Form
+from ..names import safe_file_name
 from .ledger import FileRecord, Ledger, ProblemRow
 from .workspace import Workspace
 
@@ -50,16 +51,12 @@ def receipt_path(workspace: Workspace, record: FileRecord) -> Path:
     label = record.unit or Path(record.name).stem
     state = RECEIPT_STATES[record.state]
     folder = workspace.outbox / HELD_FOLDER if record.state == "held" else workspace.receipts
-    return folder / (record.period or NO_PERIOD) / f"{_safe(label)}-{state}-{record.sha256[:8]}.txt"
+    return folder / (record.period or NO_PERIOD) / f"{safe_file_name(label)}-{state}-{record.sha256[:8]}.txt"
 
 
 def beside_path(stored: Path) -> Path:
     """The receipt that lies beside a return sent back: ``X.xlsx`` → ``X.回执.txt``."""
     return stored.with_name(f"{stored.stem}.回执.txt")
-
-
-def _safe(text: str) -> str:
-    return "".join("_" if ch in '<>:"/\\|?*\0' else ch for ch in text).strip(" .") or "回执"
 
 
 def _when(iso: str) -> str:

@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 import tomllib
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from ..errors import RunLocked, UsageError, WorkspaceError
+from ..names import safe_file_name  # noqa: F401  (where the reports have always found it)
 
 if TYPE_CHECKING:
     from ..forms.importer import ImportResult
@@ -306,21 +306,6 @@ def _form_from_blank(workspace: Workspace, blank: Path, form_id: str | None) -> 
     imported = import_blank(blank, form_id)
     save_form(imported, workspace.schemas)
     return imported
-
-
-#: characters Windows refuses in a file name, and the names it reserves
-_WINDOWS_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-
-
-def safe_file_name(text: str) -> str:
-    """A file name Windows accepts: no \\ / : * ? " < > | or control characters, no trailing dot or space,
-    no reserved device name."""
-    text = unicodedata.normalize("NFC", text)
-    text = _WINDOWS_BAD.sub("_", text).strip().rstrip(". ")
-    if text.split(".")[0].upper() in _WINDOWS_RESERVED:
-        text = "_" + text
-    return text or "_"
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from ..errors import ReturnError
 from ..forms.model import Blank, BlankRef, Form, quoted
 from ..forms.values import Reading, normalize, read_number, read_text, read_yesno, strip_brackets
+from ..names import shown
 from .convert import open_return
 from .reader import Extra, ReturnRead, read_workbook
 from .reader import prepare as prepare_reading
@@ -80,7 +81,7 @@ class CheckResult:
                 values.append({"key": ref.key, "label": ref.label, "cell": self.cells.get(ref.key),
                                "value": self.values.get(ref.key)})
         return {
-            "file": str(self.file),
+            "file": shown(str(self.file)),
             "form": self.form.id if self.form else None,
             "unit": self.unit,
             "ok": self.ok,

@@ -563,107 +563,31 @@ def test_killed_process_then_rerun_equals_an_undisturbed_run(tmp_path):
     assert not (killed.staging.exists() and any(killed.staging.iterdir()))
 
 
-def test_checking_ahead_in_worker_processes_changes_nothing(tmp_path, monkeypatch):
-    """A large inbox is read and checked ahead by worker processes: the same ledger, files and receipts."""
-    from collector.inbox import ingest as module
-    from collector.inbox.ingest import PARALLEL_MIN
+def test_checking_ahead_in_child_processes_changes_nothing(tmp_path, monkeypatch):
+    """A large inbox is read and checked ahead by several children: the same ledger, files and receipts
+    as with one child checking each file when it comes to it."""
+    from collector.reading.isolated import Checker
 
-    from_workers = []
-    real_get = module._Prechecks.get
+    ahead = []
+    real_wait = Checker._wait_for
 
-    def counting_get(self, *args):
-        found = real_get(self, *args)
-        from_workers.append(found is not None)
+    def counting_wait(self, key):
+        found = real_wait(self, key)
+        ahead.append(found is not None)
         return found
 
-    monkeypatch.setattr(module._Prechecks, "get", counting_get)
-
+    monkeypatch.setattr(Checker, "_wait_for", counting_wait)
+    monkeypatch.setenv("COLLECTOR_WORKERS", "2")
     alone = make_workspace(tmp_path / "alone")
     workers = make_workspace(tmp_path / "workers")
-    _fill_inbox(alone.inbox, PARALLEL_MIN + 6)
+    _fill_inbox(alone.inbox, 30)
     for path in alone.inbox.iterdir():
         shutil.copy2(path, workers.inbox / path.name)
     expected = ingest(alone)
     result = ingest(workers, parallel=True)
     assert [(o.name, o.state) for o in result.outcomes] == [(o.name, o.state) for o in expected.outcomes]
     assert _outcome_of(workers) == _outcome_of(alone)
-    assert any(from_workers)  # checked ahead by the workers (the first few maybe here, while they start)
-
-
-def _slow_precheck(paths):
-    """A worker that takes its time over every task (forked workers run what the parent has patched)."""
-    time.sleep(1.0)
-    return _real_precheck(paths)
-
-
-_real_precheck = ingest_module._precheck
-
-
-def test_while_a_worker_is_busy_this_process_checks_the_next_tasks_itself(tmp_path, monkeypatch):
-    """While the workers are busy with the first tasks, this process does not wait: it checks the
-    tasks no worker has started yet itself, in order; every result equals a check made here."""
-    from collector.inbox.ingest import PARALLEL_MIN, _Prechecks, _start_method
-    from collector.reading.check import check_file
-
-    if _start_method() != "fork":
-        pytest.skip("a spawned worker does not run the patched task")
-    monkeypatch.setattr(ingest_module, "_precheck", _slow_precheck)
-    ws = make_workspace(tmp_path)
-    _fill_inbox(ws.inbox, PARALLEL_MIN + 6)
-    files = sorted(ws.inbox.glob("*.xlsx"))
-    with _Prechecks(ws, files, FORMS) as prechecks:
-        if not prechecks:
-            pytest.skip("no worker processes on this machine")
-        deadline = time.monotonic() + 30
-        while not prechecks.queue[0].future.running() and time.monotonic() < deadline:
-            time.sleep(0.01)  # the first task handed to a worker
-        got = [prechecks.get(files[0], sha(files[0]), FORMS)]
-        # while the worker slept over the first task, the tasks nobody had started were checked here
-        # (those a worker had not started yet: which, depends on how fast it is handed them)
-        assert prechecks.started == len(prechecks.queue)
-        assert any(chunk.future.cancelled() for chunk in prechecks.queue)
-        got += [prechecks.get(p, sha(p), FORMS) for p in files[1:]]
-    for path, result in zip(files, got):
-        if result is not None:  # None: the caller checks it itself
-            expected = check_file(path, FORMS, path.read_bytes())
-            assert (result.form, result.values, result.problems) == (expected.form, expected.values, expected.problems)
-    assert sum(r is not None for r in got) >= len(files) - 1
-
-
-def test_an_interrupted_pool_is_over_before_the_interpreter_exits(tmp_path, monkeypatch):
-    """Ctrl-C ends the workers at once; the pool's own thread is let end right then, so that nothing
-    of it is left for the interpreter's exit (Python 3.11 there wrote to a pipe the thread was closing:
-    "Exception ignored … Bad file descriptor" on the clerk's screen, 3 runs in 210)."""
-    from collector.inbox.ingest import PARALLEL_MIN, _Prechecks
-
-    monkeypatch.setattr(ingest_module, "_precheck", _slow_precheck)
-    ws = make_workspace(tmp_path)
-    _fill_inbox(ws.inbox, PARALLEL_MIN + 6)
-    files = sorted(ws.inbox.glob("*.xlsx"))
-    prechecks = _Prechecks(ws, files, FORMS)
-    if not prechecks:
-        pytest.skip("no worker processes on this machine")
-    pool = prechecks.pool
-    manager, processes = pool._executor_manager_thread, list(pool._processes.values())
-    prechecks.close(interrupted=True)
-    assert not manager.is_alive()
-    assert not any(process.is_alive() for process in processes)
-
-
-def test_no_worker_processes_where_they_could_not_start(monkeypatch):
-    """A spawned worker needs the main module left alone (run by name) or found again (a real file)."""
-    import sys
-    import types
-
-    from collector.inbox.ingest import _workers_can_start
-
-    assert _workers_can_start()  # pytest's own main module is a file
-    fake = types.ModuleType("__main__")
-    fake.__file__ = r"C:\Python311\Scripts\nowhere\__main__.py"
-    monkeypatch.setitem(sys.modules, "__main__", fake)
-    assert not _workers_can_start()  # run again by a path that is not a file: no workers
-    fake.__spec__ = types.SimpleNamespace(name="__main__")  # a zip run by name (the Windows launcher)
-    assert _workers_can_start()  # multiprocessing leaves such a main module alone
+    assert sum(ahead) >= 25  # read and checked ahead, not asked for afresh
 
 
 def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path):

@@ -1,0 +1,92 @@
+"""The accept / return / hold decision for a checked return: its form, unit, period and state.
+
+* **已接收** (accepted): the collected form, a unit of the roster, no error;
+* **退回** (returned): another form, no readable return at all, or errors — named in the reason;
+* **待确认** (held): the unit is unknown or contradictory — the clerk decides.
+
+The period: ``--period`` if given, else the one our blank form carries, else the date filled in (by
+the deadlines), else the arrival date.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from ..forms.model import Form
+from ..reading.check import CheckResult, Problem
+from .ledger import FileRecord, ProblemRow
+from .outcomes import wrong_form
+from .roster import Roster
+from .workspace import PERIOD_RE, Config, parse_date, period_for_date
+
+
+class Decision:
+    """Decides for one pass: the collected form, the roster, the period given (if any)."""
+
+    def __init__(self, form: Form, config: Config, roster: Roster, period: str | None) -> None:
+        self.form = form
+        self.roster = roster
+        self.period = period
+        self.deadlines = {**form.deadlines, **config.deadlines}
+        self.date_field = next((h for h in form.header if "日期" in h or "时间" in h), None)
+
+    def period_of(self, checked: CheckResult, arrived: datetime) -> str:
+        if self.period:
+            return self.period
+        from_template = checked.properties.get("collector.period", "")
+        if PERIOD_RE.match(from_template):
+            return from_template
+        if self.date_field and checked.header:
+            day = parse_date(checked.header.get(self.date_field))
+            if day is not None:
+                return period_for_date(day, self.deadlines)
+        return period_for_date(arrived.date(), self.deadlines)
+
+    def verdict(self, record: FileRecord, checked: CheckResult) -> str:
+        """Fill in form, unit, period and state of the record from the check result."""
+        record.period = self.period_of(checked, datetime.fromisoformat(record.arrived_at))
+        if checked.form is None:
+            record.state = "returned"
+            unit, _ = self.roster.in_filename(record.name)
+            record.unit = unit.name if unit else None
+            record.reason = checked.problems[0].message if checked.problems else "无法读取"
+            return record.state
+        record.form = checked.form.id
+        record.unit_written = checked.unit
+        if checked.form.id != self.form.id:
+            record.state = "returned"
+            unit, _ = self.roster.in_filename(record.name)
+            record.unit = unit.name if unit else None
+            record.reason = wrong_form(checked.form.title, self.form.title)
+            return record.state
+        match = self.roster.match(checked.unit, Path(record.name).name,
+                                  template_unit=checked.properties.get("collector.unit"))
+        if not match.ok:
+            record.state = "held"
+            record.unit = match.candidates[0].name if len(match.candidates) == 1 else None
+            record.reason = match.reason
+            return record.state
+        assert match.unit is not None
+        record.unit = match.unit.name
+        errors = checked.errors
+        if errors:
+            record.state = "returned"
+            more = f"等 {len(errors)} 处错误" if len(errors) > 1 else ""
+            where = f"{errors[0].cell} " if errors[0].cell else ""
+            record.reason = f"{where}{errors[0].message}{more}"
+        else:
+            record.state = "accepted"
+            record.reason = f"提醒 {len(checked.warnings)} 处" if checked.warnings else ""
+        return record.state
+
+    def problems(self, record: FileRecord, checked: CheckResult) -> list[ProblemRow]:
+        """The rows of the record's problems (another form's one said first)."""
+        rows = problem_rows(checked.problems)
+        if checked.form is not None and checked.form.id != self.form.id:
+            rows.insert(0, ProblemRow("error", "wrong_form", record.reason + "。请使用下发的原表填写。"))
+        return rows
+
+
+def problem_rows(problems: list[Problem]) -> list[ProblemRow]:
+    return [ProblemRow(p.level, p.code, p.message, p.cell, p.key, p.label, p.written) for p in problems]
