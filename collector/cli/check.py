@@ -18,10 +18,13 @@ def check(
 ) -> None:
     """检查统计表，不做任何记录。Read and check returns; exit 0 when every file can be counted."""
     from ..forms.model import load_forms
-    from ..reading.check import check_file  # pydantic and the readers: only for the commands that read returns
 
-    forms = load_forms(schemas_dir(workspace))
-    results = [check_file(path, forms) for path in files]
+    # pydantic and the readers: only for the commands that read returns; each file read in a limited child
+    from ..reading.isolated import check_paths
+
+    schemas = schemas_dir(workspace)
+    forms = load_forms(schemas)
+    results = check_paths(files, forms, schemas)
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
     else:
