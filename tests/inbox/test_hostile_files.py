@@ -16,8 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import DATA
-from test_ingest import make_return, make_workspace
+from conftest import DATA, make_return, make_workspace
 
 from collector.names import shown
 
