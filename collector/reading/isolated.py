@@ -327,9 +327,11 @@ class Checker:
     # -- the pool ---------------------------------------------------------------------------------
 
     def _spawn(self) -> _Child:
-        if not _INHERITED.get(self.schemas):
-            # built once here, so that a forked child has every reader ready (spawned children load them)
+        if _INHERITED.get(self.schemas) is not self.forms:
+            # built here, so that a forked child has every reader ready (spawned children load them);
+            # only this pass's forms are kept (a week-long watch loads them afresh every pass)
             prepare(self.forms, self.expected)
+            _INHERITED.clear()
             _INHERITED[self.schemas] = self.forms
         parent_end, child_end = multiprocessing.Pipe()
         _PARENT_ENDS.append(parent_end)
