@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..forms.model import Form, load_forms
-from .check import CheckResult, Problem, check_file, prepare
+from .check import CheckResult, Problem, check_file
 from .workbook import MAX_FILE_BYTES
 
 #: the address space a checking child may use: a return of the 20 MB cap is read in well under 300 MB
@@ -328,9 +328,9 @@ class Checker:
 
     def _spawn(self) -> _Child:
         if _INHERITED.get(self.schemas) is not self.forms:
-            # built here, so that a forked child has every reader ready (spawned children load them);
-            # only this pass's forms are kept (a week-long watch loads them afresh every pass)
-            prepare(self.forms, self.expected)
+            # a forked child starts with this pass's forms (a spawned one loads them); their readers it
+            # builds itself, so that this process's caches hold nothing for them (a week-long watch
+            # loads the forms afresh every pass)
             _INHERITED.clear()
             _INHERITED[self.schemas] = self.forms
         parent_end, child_end = multiprocessing.Pipe()
