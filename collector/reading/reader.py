@@ -363,7 +363,9 @@ def _extras(
                                                          heads.get(cell.col, ""), _quote_cut(_original(sheet, cell, rest)))))
             continue
         text = cell.text
-        if not _says_something(text) or text.strip("…. 。") in known:
+        if not _says_something(text) or all(
+            piece.strip("…. 。") in known for piece in text.split("\n") if _says_something(piece)
+        ):
             other.append(cell)
         elif cell.col == requirement_col and not any(ch.isdigit() for ch in text):
             other.append(cell)
