@@ -14,6 +14,7 @@ The tree::
     │   │   ├── PasswordProtected   encrypted workbook
     │   │   ├── TooLarge            over the size caps (zip bombs)
     │   │   ├── UnsafeXML           DTD / entity declarations inside the workbook
+    │   │   ├── UnsafeStructure     sheets beyond what a reader can build safely (reading/bounds.py)
     │   │   └── ConversionFailed    LibreOffice could not convert it (.doc/.wps/.et/.ods), or took too long
     │   ├── ConverterMissing        a format only LibreOffice reads, and LibreOffice is not installed
     │   └── UnknownForm             a workbook, but none of the known forms
@@ -119,6 +120,12 @@ class ConverterMissing(ReturnError):
     """The file needs LibreOffice to be read, and LibreOffice is not installed."""
 
     code = "no_converter"
+
+
+class UnsafeStructure(UnreadableWorkbook):
+    """The sheets reach further, hold more cells or copy more shared text than a reader can build safely."""
+
+    code = "unsafe_structure"
 
 
 class UnknownForm(ReturnError):

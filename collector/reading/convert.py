@@ -33,7 +33,15 @@ import time
 import zipfile
 from pathlib import Path
 
-from ..errors import ConversionFailed, ConverterMissing, EmptyFile, PasswordProtected, TooLarge, UnreadableWorkbook
+from ..errors import (
+    ConversionFailed,
+    ConverterMissing,
+    EmptyFile,
+    PasswordProtected,
+    TooLarge,
+    UnreadableWorkbook,
+    UnsafeStructure,
+)
 from .doc import NeedsConversion, is_word_binary, open_doc
 from .word import is_docx, open_docx
 from .workbook import (
@@ -217,7 +225,7 @@ def open_return(path: Path, data: bytes | None = None, *, timeout: float | None 
                 return _converted(path, data, ".doc", "docx", timeout=timeout)
         try:
             return open_workbook(path, data)
-        except PasswordProtected:
+        except (PasswordProtected, UnsafeStructure):  # LibreOffice would meet the same
             raise
         except UnreadableWorkbook:
             if suffix not in (".et", ".xls") or find_soffice() is None:

@@ -22,7 +22,8 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
-from ..errors import EmptyFile, PasswordProtected, TooLarge, UnreadableWorkbook, UnsafeXML
+from ..errors import EmptyFile, PasswordProtected, TooLarge, UnreadableWorkbook, UnsafeStructure, UnsafeXML
+from .bounds import check_biff, check_ooxml
 
 #: a returned statistics table is tens of kilobytes; anything above this is not one
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -33,7 +34,8 @@ MAX_ZIP_MEMBERS = 2000
 MAX_ROWS = 2000
 MAX_COLS = 60
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+#: taken in as returns; .xlsb is answered (sent back, asked for as .xlsx), not read
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb")
 
 _ZIP_MAGIC = b"PK\x03\x04"
 #: the first bytes of a compound file: a legacy .xls (or .doc), or an encrypted .xlsx
@@ -118,11 +120,22 @@ def _check_zip(data: bytes, path: Path) -> dict[str, str]:
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnreadableWorkbook("文件不完整或已损坏（可能没有传完），无法打开。请对方重新发送。") from exc
-    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise UnsafeStructure(f"文件结构异常，无法安全读取：文件内部有 {len(members):,} 个部件（统计表只有十几个），"
+                              "可能是恶意文件，未读取。")
+    if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
         raise TooLarge("文件解压后过大（超过 200 MB），不像统计表，可能是恶意文件，未读取。")
     names = {m.filename for m in members}
-    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-        raise UnreadableWorkbook("这不是 Excel 表格文件（可能是 Word 文档或其他压缩包）。")
+    workbook_part = _workbook_part(archive, names)
+    if workbook_part is None:
+        if "word/document.xml" in names:
+            raise UnreadableWorkbook("这是 Word 文档，不是 Excel 表格文件。请对方把统计表用 Excel 或 WPS 表格填写后发送。")
+        # not where it usually is: the reader may still find it (its sheets are bounded all the same,
+        # every part under xl/worksheets/); if it cannot, the file is not a workbook
+        workbook_part = "xl/workbook.xml"
+    if workbook_part.endswith(".bin"):
+        raise UnreadableWorkbook("这是 Excel 二进制工作簿（.xlsb），本程序不读取这种格式。"
+                                 "请对方在 Excel 或 WPS 中另存为 .xlsx 后重新发送。")
     try:
         # Every part is parsed by calamine (quick-xml), which expands no DTD entity ("unrecognized
         # entity": an UnreadableWorkbook below), except docProps/custom.xml, parsed with defusedxml.
@@ -133,6 +146,7 @@ def _check_zip(data: bytes, path: Path) -> dict[str, str]:
                     head = stream.read(4096)
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                     raise UnsafeXML("文件中含有不安全的 XML 声明（DTD/实体），可能是恶意文件，未读取。")
+        check_ooxml(archive, workbook_part)
         if "docProps/custom.xml" in names:
             return _custom_properties(archive.read("docProps/custom.xml"))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -140,6 +154,24 @@ def _check_zip(data: bytes, path: Path) -> dict[str, str]:
             raise
         raise UnreadableWorkbook("文件不完整或已损坏（可能没有传完），无法打开。请对方重新发送。") from exc
     return {}
+
+
+def _workbook_part(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    """The workbook part: where the package's relationships say (``_rels/.rels``), else the usual place."""
+    for usual in ("xl/workbook.xml", "xl/workbook.bin"):
+        if usual in names:
+            return usual
+    try:
+        with archive.open("_rels/.rels") as stream:
+            root = SafeET.fromstring(stream.read(1 << 20))
+    except (KeyError, OSError, ValueError, zipfile.BadZipFile, EOFError, SafeET.ParseError, DefusedXmlException):
+        return None
+    for rel in root:
+        if rel.get("Type", "").endswith("/officeDocument"):
+            part = rel.get("Target", "").lstrip("/")
+            if part in names and part.endswith((".xml", ".bin")) and not part.startswith("word/"):
+                return part
+    return None
 
 
 def _custom_properties(xml: bytes) -> dict[str, str]:
@@ -210,6 +242,41 @@ def _sector_ints(stream: IO[bytes], number: int, sector: int) -> tuple[int, ...]
     return struct.unpack(f"<{sector // 4}I", data)
 
 
+def _no_workbook(data: bytes) -> bool:
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return _workbook_part(zipfile.ZipFile(io.BytesIO(data)), names) is None
+
+
+_MACRO_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id="([^"]+)"[^>]*/>')
+
+
+def _without_macro_sheets(data: bytes) -> bytes:
+    """The workbook with its Excel 4.0 macro sheets left out of its list of sheets: the reader refuses
+    a whole workbook that has one ("Unrecognized sheet type"), and they hold no return."""
+    if not data.startswith(_ZIP_MAGIC) or b"macrosheet" not in data and b"xl/macrosheets/" not in data:
+        return data
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        macro = {rel.get("Id", "").encode() for rel in rels
+                 if "macrosheet" in rel.get("Type", "").lower() or "macrosheets/" in rel.get("Target", "")}
+        if not macro:
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+            for member in archive.infolist():
+                body = archive.read(member)
+                if member.filename == "xl/workbook.xml":
+                    body = _MACRO_SHEET.sub(lambda m: b"" if m.group(1) in macro else m.group(0), body)
+                copy.writestr(member, body)
+        return out.getvalue()
+    except (KeyError, OSError, ValueError, zipfile.BadZipFile, EOFError, SafeET.ParseError, DefusedXmlException):
+        return data  # the reader says what is wrong
+
+
 def os_error_text(exc: OSError) -> str:
     """What an operating-system error means, in words a clerk reads (the system's own are English)."""
     if isinstance(exc, FileNotFoundError):
@@ -242,10 +309,11 @@ def open_workbook(path: Path, data: bytes | None = None) -> Workbook:
     elif data.startswith(OLE_MAGIC):
         if _ENCRYPTION_STREAM in data:
             raise PasswordProtected("文件设置了打开密码，无法读取。请对方取消密码后重新发送。")
+        check_biff(data)  # an encrypted .xls is told here too (its FILEPASS record)
     else:
         raise UnreadableWorkbook("这不是 Excel 表格文件（.xlsx / .xls），无法作为统计表读取。")
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(_without_macro_sheets(data)))
         sheets = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
@@ -257,5 +325,7 @@ def open_workbook(path: Path, data: bytes | None = None) -> Workbook:
         text = str(exc).lower()
         if "password" in text or "encrypt" in text:
             raise PasswordProtected("文件设置了密码，无法读取。请对方取消密码后重新发送。") from exc
+        if data.startswith(_ZIP_MAGIC) and "xl/workbook.xml" not in text and _no_workbook(data):
+            raise UnreadableWorkbook("这不是 Excel 表格文件（压缩包里没有工作簿），无法作为统计表读取。") from exc
         raise UnreadableWorkbook("文件已损坏或格式不对，无法打开。请对方用 Excel 或 WPS 另存为 .xlsx 后重新发送。") from exc
     return Workbook(path=path, sheets=sheets, properties=properties)
