@@ -193,6 +193,8 @@ class Reading:
 
     value: int | float | str | None
     problem: str | None = None
+    #: a 是/否 line of a consolidated table: (是, 否, 未答) over the units it covers, as （是22，否3） says
+    tally: tuple[int, int, int] | None = None
 
 
 @lru_cache(maxsize=1 << 16)
@@ -256,10 +258,25 @@ CHECKED = frozenset("☑■√✓✔☒✗✘×●◼▣⊠⊗✅▇█")
 UNCHECKED = frozenset("□☐○◻◯")
 
 
+#: the tally a consolidated table writes after a 是/否 line: （是22，否3）, （是21，否3，未答1）
+TALLY = re.compile(r"\(是[:：]?(\d+)[,，;；、]否[:：]?(\d+)(?:[,，;；、]未答[:：]?(\d+))?\)")
+
+
 @lru_cache(maxsize=1 << 12)
 def read_yesno(raw: str | None) -> Reading:
-    """☑是 □否 → 是; □是 ■否 → 否; both ticked or none: say so."""
-    text = normalize(raw or "").replace("(", "").replace(")", "")
+    """☑是 □否 → 是; □是 ■否 → 否; both ticked or none: say so.
+
+    A line with a tally after it — □是 □否（是22，否3）, a consolidated table's — is that tally: 22
+    units said 是 and 3 否, whatever box is ticked; its answer is 是 or 否 only when every unit said so."""
+    text = normalize(raw or "")
+    tallied = TALLY.search(text)
+    if tallied:
+        yes, no, unanswered = (int(n) if n else 0 for n in tallied.groups())
+        if yes + no == 0:
+            return Reading(None, "unanswered", (yes, no, unanswered))
+        answer = "是" if not no and not unanswered else "否" if not yes and not unanswered else None
+        return Reading(answer, None, (yes, no, unanswered))
+    text = text.replace("(", "").replace(")", "")
     marks = CHECKED | UNCHECKED
     if not any(ch in marks for ch in text):
         bare = text.strip("：:。.")

@@ -73,6 +73,11 @@ class CheckResult:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.level == "warning"]
 
+    @property
+    def coverage(self) -> Coverage:
+        """The units this return covers, its 是/否 tallies and its percents' weights (a unit's own: 1 each)."""
+        return Coverage.of(self.values, self.form)
+
     def to_json(self) -> dict[str, Any]:
         """The object ``collect check --json`` prints for this file."""
         values = []
@@ -88,6 +93,69 @@ class CheckResult:
             "values": values,
             "problems": [{"level": p.level, "cell": p.cell, "key": p.key, "message": p.message} for p in self.problems],
         }
+
+
+# ---------------------------------------------------------------------------------------------
+# up the tree: what a return covers (docs/rollup-metadata.md)
+
+#: the entry beside a consolidated return's values saying what it covers:
+#: {"units": 25, "tallies": {key: [yes, no, unanswered]}, "weights": {key: units its percent is a mean over}}
+ROLLUP_KEY = "_rollup"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What one return stands for in a roll-up: the units it covers, per 是/否 blank its tally
+    [是, 否, 未答] over them, per percent blank the units its figure is a mean over."""
+
+    units: int = 1
+    tallies: dict[str, list[int]] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, values: dict[str, Any], form: Form | None = None) -> Coverage:
+        """From a return's values (a check result's, or the ledger's): its ``_rollup`` entry, the
+        blanks it does not name (and every blank of a unit's own return) counted as one unit's."""
+        entry = values.get(ROLLUP_KEY) if isinstance(values.get(ROLLUP_KEY), dict) else {}
+        tallies = {k: [int(n) for n in v] for k, v in (entry.get("tallies") or {}).items()}
+        weights = {k: float(v) for k, v in (entry.get("weights") or {}).items()}
+        for ref in form.blank_refs if form is not None else ():
+            value = values.get(ref.key)
+            if ref.kind == "yesno" and ref.key not in tallies:
+                tallies[ref.key] = [int(value == "是"), int(value == "否"), int(value not in ("是", "否"))]
+            elif ref.kind == "percent" and ref.key not in weights:
+                weights[ref.key] = 0.0 if value is None else 1.0
+        return cls(int(entry.get("units") or 1), tallies, weights)
+
+
+def _coverage(read: ReturnRead, values: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``_rollup`` entry of a consolidated return — one whose 是/否 lines carry tallies, that says
+    how many units it covers, or our report with its hidden roll-up sheet; None for a unit's own."""
+    tallies: dict[str, list[int]] = {}
+    for ref, key, name in _plan(read.form):
+        if ref.kind == "yesno" and raw[name]:
+            tally = read_yesno(raw[name]).tally
+            if tally is not None:
+                tallies[key] = list(tally)
+    sheet = read.rollup
+    if sheet is None and read.stated_units is None and not tallies:
+        return None
+    units = sheet.units if sheet is not None else read.stated_units or max(sum(t) for t in tallies.values())
+    weights: dict[str, float] = {}
+    for ref, key, _name in _plan(read.form):
+        row = sheet.rows.get(key) if sheet is not None else None
+        value = values.get(key)
+        if ref.kind == "yesno" and key not in tallies:
+            if row is not None and row.yes is not None and row.no is not None:
+                tallies[key] = [row.yes, row.no, max(0, int(row.weight or units) - row.yes - row.no)]
+            elif units > 1:  # ticked without a tally: every unit below said so (是 only when all said 是)
+                tallies[key] = [units * (value == "是"), units * (value == "否"), units * (value not in ("是", "否"))]
+        elif ref.kind == "percent" and value is not None:
+            exact = row.value if row is not None and isinstance(row.value, (int, float)) else None
+            if exact is not None and round(float(exact), 1) == round(float(value), 1):
+                values[key] = float(exact)  # the report prints one decimal; its hidden mean is exact
+            weights[key] = float(row.weight) if row is not None and row.weight else float(units)
+    return {"units": int(units), "tallies": tallies, "weights": weights}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,6 +311,9 @@ def check_read(read: ReturnRead) -> CheckResult:
                 values[key] = None
                 continue
             values[key] = _validate_blank(raw[name], _Info({"warnings": warnings}), blank=ref.blank)
+    entry = _coverage(read, values, raw)
+    if entry is not None:
+        values[ROLLUP_KEY] = entry
     result.values = values
     for line in read.missing_lines:
         result.problems.append(Problem(

@@ -21,10 +21,19 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import UnknownForm
-from ..forms.layout import META_MAP_HEAD, META_SHEET, PROP_FORM, form_slots
+from ..forms.layout import (
+    META_MAP_HEAD,
+    META_SHEET,
+    PROP_FORM,
+    ROLLUP_HEAD,
+    ROLLUP_MARK,
+    ROLLUP_SHEET,
+    ROLLUP_VERSION,
+    form_slots,
+)
 from ..forms.model import Form, Line
 from ..forms.values import CHECKED, UNCHECKED, normalize
 from .workbook import Sheet, Workbook, cell_text, parse_address
@@ -33,7 +42,11 @@ from .workbook import Sheet, Workbook, cell_text, parse_address
 MIN_SCORE = 0.5
 
 _MARKS = re.escape("".join(sorted(CHECKED | UNCHECKED)) + "()")
-_YESNO_ONLY = re.compile(rf"(?m)^([{_MARKS}]*[是否][{_MARKS}是否]*)$")
+#: a consolidated table's tally after the boxes, on their line or the next (folded: （是22，否3） → (是22,否3))
+_TALLY_AFTER = r"(?:\n?\(是\d+,否\d+(?:,未答\d+)?\))?"
+_YESNO_ONLY = re.compile(rf"(?m)^([{_MARKS}]*[是否][{_MARKS}是否]*{_TALLY_AFTER})$")
+#: the coverage line a consolidated report prints under its table (本表汇总22个单位的报表（应报25个）)
+_COVERAGE = re.compile(r"^本表汇总(\d+)个单位")
 _TRAILING_PUNCT = ";。.,:"
 _STAMP = re.compile(r"[(（](盖章|公章|章|签章)[)）]")
 
@@ -49,6 +62,27 @@ class Found(NamedTuple):  # NamedTuple, not a frozen dataclass: ~100 are made pe
 class HeaderValue(NamedTuple):
     value: str | None
     cell: str | None
+
+
+class RollupRow(NamedTuple):
+    """One blank's row of the hidden roll-up sheet: kind, value (a count's sum, a percent's exact mean,
+    a 是/否's answer), the 是/否 tallies and the weight (units covered; for a percent, units its mean is over)."""
+
+    kind: str
+    value: Any
+    yes: int | None
+    no: int | None
+    weight: float | None
+
+
+@dataclass(frozen=True)
+class RollupSheet:
+    """A consolidated report's hidden ``_collector_rollup`` sheet, read (docs/rollup-metadata.md)."""
+
+    form: str
+    period: str
+    units: int
+    rows: dict[str, RollupRow]
 
 
 class Extra(NamedTuple):
@@ -77,6 +111,10 @@ class ReturnRead:
     layout: str = "seed"
     #: what the unit wrote on the table that the form does not know (not counted; said in a warning)
     extras: list[Extra] = field(default_factory=list)
+    #: a consolidated report's hidden roll-up sheet (docs/rollup-metadata.md), when the file has one
+    rollup: RollupSheet | None = None
+    #: the units a consolidated table says it covers (本表汇总22个单位的报表…), when it says so
+    stated_units: int | None = None
 
     @property
     def unit(self) -> str | None:
@@ -141,7 +179,7 @@ def _line_pattern(line: Line) -> re.Pattern[str]:
                 parts.append(r"(.*?)")
         parts.append(re.escape(literal))
     if has_yesno:
-        parts.append(r":?([^\n]*)")
+        parts.append(r":?([^\n]*" + _TALLY_AFTER + ")")
     return re.compile("".join(parts))
 
 
@@ -301,6 +339,7 @@ def read_sheet(workbook: Workbook, form: Form, sheet: Sheet, cells: list[_Cell] 
         missing_lines=missing,
         properties=workbook.properties,
         extras=_extras(matcher, sheet, cells, table_row, consumed),
+        stated_units=next((int(m.group(1)) for c in cells if c.row > table_row and (m := _COVERAGE.match(c.text))), None),
     )
 
 
@@ -346,8 +385,8 @@ def _extras(
     rows: dict[int, tuple[list[_Cell], list[_Cell]]] = {}  # row -> (unknown cells, other cells)
     extras: list[tuple[int, int, Extra]] = []  # (row, col, extra), put in the sheet's order at the end
     for index, cell in enumerate(cells):
-        if cell.row <= table_row or cell.col in skip_cols:
-            continue
+        if cell.row <= table_row or cell.col in skip_cols or _COVERAGE.match(cell.text):
+            continue  # the column heads, a 序号 column, a consolidated table's coverage line
         unknown, other = rows.setdefault(cell.row, ([], []))
         spans = consumed.get(index)
         if spans is not None:
@@ -594,8 +633,56 @@ def read_template(workbook: Workbook, forms: dict[str, Form], form: Form | None 
     )
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def rollup_sheet(workbook: Workbook) -> RollupSheet | None:
+    """The hidden roll-up sheet of a consolidated report (docs/rollup-metadata.md); None when the file has
+    none, or one of another format version."""
+    sheet = next((s for s in workbook.sheets if s.name == ROLLUP_SHEET), None)
+    if sheet is None:
+        return None
+    settings: dict[str, str] = {}
+    rows: dict[str, RollupRow] = {}
+    in_rows = False
+    for r, row in enumerate(sheet.rows):
+        first = sheet.text(r, 0).strip()
+        if not first:
+            continue
+        if not in_rows:
+            if tuple(sheet.text(r, c).strip() for c in range(len(ROLLUP_HEAD))) == ROLLUP_HEAD:
+                in_rows = True
+            else:
+                settings[first] = sheet.text(r, 1).strip()
+            continue
+        cells = list(row) + [None] * (len(ROLLUP_HEAD) - len(row))
+        yes, no, weight = _number(cells[3]), _number(cells[4]), _number(cells[5])
+        rows[first] = RollupRow(sheet.text(r, 1).strip(), cells[2], None if yes is None else int(yes),
+                                None if no is None else int(no), weight)
+    units = _number(settings.get("units"))
+    if _number(settings.get(ROLLUP_MARK)) != ROLLUP_VERSION or units is None or units < 1:
+        return None
+    return RollupSheet(settings.get("form", ""), settings.get("period", ""), int(units), rows)
+
+
 def read_workbook(workbook: Workbook, forms: dict[str, Form]) -> ReturnRead:
-    """Identify the form of an opened workbook and read it, as a template or in the seed's layout."""
+    """Identify the form of an opened workbook and read it, as a template or in the seed's layout
+    (with, for a consolidated report, its hidden roll-up sheet)."""
+    read = _read_workbook(workbook, forms)
+    if read.layout == "seed":
+        sheet = rollup_sheet(workbook)
+        if sheet is not None and sheet.form == read.form.id:
+            read.rollup = sheet
+    return read
+
+
+def _read_workbook(workbook: Workbook, forms: dict[str, Form]) -> ReturnRead:
     properties, _cells_map = template_metadata(workbook)
     marked = forms.get(properties.get(PROP_FORM, ""))
     if marked is not None:

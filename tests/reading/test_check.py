@@ -242,3 +242,90 @@ def test_the_warning_reaches_the_receipt_and_the_ledger(tmp_path, case):
         (record,) = ledger.files()
         rows = [p for _, p in ledger.problems([record.id]) if p.code == "not_in_form"]
     assert [(p.level, p.cell) for p in rows] == [("warning", cell)] and message in rows[0].message
+
+
+# ---------------------------------------------------------------------------------------------
+# up the tree: a consolidated table read as a return (issue #13 §5, docs/rollup-metadata.md)
+
+
+def _hand_filled(tmp_path, lines):
+    """A table another office consolidated by hand: the sample's layout, 是/否 lines with the tally after them."""
+    def edit(ws):
+        ws["A2"] = "填报单位（盖章）：地区应急管理局    联系人：王芳    电话：0457-2774727    填报日期：2020-06-28"
+        for cell, text in lines.items():
+            ws[cell] = text
+    return _edited(tmp_path, edit)
+
+
+def test_a_hand_filled_tally_reads_as_the_tally_not_one_answer(tmp_path, forms):
+    path = _hand_filled(tmp_path, {
+        "D18": "是否已将“安全生产月”和“安全生产万里行”活动纳入全年安全生产重点工作：□是 ☑否（是22，否3）",
+        "D19": "是否已建立健全党委政府领导、多部门合作、有关方面协同参与的工作机制：☑是 □否 (是25, 否0)",
+        "D21": "是否已做好人力、物力和相关经费等保障：□是 □否\n（是21，否3，未答1）",
+    })
+    result = check_file(path, forms)
+    assert result.ok and not result.warnings, result.problems
+    coverage = result.coverage
+    assert coverage.tallies["org.in_plan"] == [22, 3, 0]  # not one 否
+    assert coverage.tallies["org.mechanism"] == [25, 0, 0]
+    assert coverage.tallies["org.resources"] == [21, 3, 1]
+    assert coverage.units == 25  # the most units a tally is over: the table says no more
+    # a line ticked without a tally: every unit below said so
+    assert coverage.tallies["org.roadmap"] == [25, 0, 0]
+    assert (result.values["org.in_plan"], result.values["org.mechanism"], result.values["org.resources"]) == (None, "是", None)
+    assert coverage.weights == {"five_in.volunteer_share": 25.0}
+    assert result.values["_rollup"]["tallies"]["org.in_plan"] == [22, 3, 0]  # what the ledger keeps
+
+
+def test_a_unit_own_return_covers_one_unit(forms):
+    result = check_file(sample_inbox("dxal-2020") / "地区应急管理局-统计表.xlsx", forms)
+    assert "_rollup" not in result.values
+    coverage = result.coverage
+    assert coverage.units == 1
+    assert coverage.tallies["org.in_plan"] == [1, 0, 0] and coverage.tallies["org.resources"] == [0, 1, 0]
+    assert coverage.weights == {"five_in.volunteer_share": 1.0}
+
+
+@pytest.fixture(scope="module", params=["dxal-2020", "changchun-2019"])
+def our_report(request, tmp_path_factory):
+    """Our own consolidated report of a sample inbox: ``collect summarize`` in a fresh workspace."""
+    from conftest import drop, make_workspace
+
+    from collector.inbox.ingest import ingest
+    from collector.reports.summarize import summarize
+
+    form_id = request.param
+    period = "2019-06" if form_id == "changchun-2019" else "2020-06"
+    ws = make_workspace(tmp_path_factory.mktemp(form_id), form_id)
+    for path in sample_inbox(form_id).iterdir():
+        drop(ws, path)
+    ingest(ws, period=period)
+    return form_id, summarize(ws, period).path
+
+
+def test_our_report_reads_back_with_its_totals_tallies_and_units(forms, our_report):
+    form_id, path = our_report
+    t = truth(form_id)
+    result = check_file(path, forms)
+    assert result.ok and result.form.id == form_id, result.problems
+    assert not [p for p in result.problems if p.code in ("not_in_form", "unanswered")], result.problems
+    coverage = result.coverage
+    assert coverage.units == len(t["valid_units"])
+    slots = {(row, line, blank): ref for ref, (row, line, blank, *_rest) in zip(result.form.blank_refs, t["slots"])}
+    checked = 0
+    for row, line, blank, total in t["totals"]:
+        ref = slots[row, line, blank]
+        if ref.kind == "yesno":
+            yes, no = total
+            assert coverage.tallies[ref.key] == [yes, no, len(t["valid_units"]) - yes - no], ref.key
+        elif ref.kind == "count":
+            assert result.values[ref.key] == total, ref.key
+        checked += 1
+    assert checked
+    for ref in result.form.blank_refs:
+        if ref.kind == "percent":
+            given = [v[t["slots"].index(next(s for s in t["slots"] if tuple(s[:3]) == (ref.row, ref.line_no, ref.index)))]
+                     for v in t["values"].values()]
+            given = [g for g in given if g is not None]
+            assert coverage.weights[ref.key] == len(given)
+            assert result.values[ref.key] == pytest.approx(sum(given) / len(given))  # exact, not the printed 1 decimal

@@ -63,3 +63,26 @@ def test_metadata_naming_an_unknown_form_is_ignored(tmp_path, forms):
     wb.save(path)
     read = read_workbook(open_workbook(path), forms)
     assert read.form.id == "haicheng-2020" and read.layout == "template" and not read.missing_lines
+
+
+def test_a_consolidated_report_hidden_rollup_sheet_is_read(tmp_path, forms):
+    """docs/rollup-metadata.md: settings, a blank row, one row per blank; another format version is not trusted."""
+    from collector.forms.layout import ROLLUP_HEAD, ROLLUP_SHEET
+    from collector.reading.reader import rollup_sheet
+
+    wb = openpyxl.load_workbook(sample_inbox("dxal-2020") / "地区应急管理局-统计表.xlsx")
+    ws = wb.create_sheet(ROLLUP_SHEET)
+    for row in [("collector.rollup", 1), ("form", "dxal-2020"), ("period", "2020-06"), ("units", 25), (), ROLLUP_HEAD,
+                ("launch.sessions", "count", 454, None, None, 25), ("five_in.volunteer_share", "percent", 2.28, None, None, 24),
+                ("org.in_plan", "yesno", None, 22, 3, 25)]:
+        ws.append(row)
+    ws.sheet_state = "veryHidden"
+    wb.save(tmp_path / "report.xlsx")
+    read = read_workbook(open_workbook(tmp_path / "report.xlsx"), forms)
+    assert read.form.id == "dxal-2020" and read.rollup is not None
+    assert (read.rollup.units, read.rollup.period) == (25, "2020-06")
+    assert read.rollup.rows["five_in.volunteer_share"].weight == 24
+    assert (read.rollup.rows["org.in_plan"].yes, read.rollup.rows["org.in_plan"].no) == (22, 3)
+    ws["B1"] = 2  # a format this version does not know
+    wb.save(tmp_path / "report.xlsx")
+    assert rollup_sheet(open_workbook(tmp_path / "report.xlsx")) is None
