@@ -335,3 +335,14 @@ def test_truncated_docx_is_one_error(tmp_path):
     (tmp_path / "半截.docx").write_bytes(data[: len(data) // 2])
     result = check_file(tmp_path / "半截.docx", FORMS)
     assert result.error_code == "unreadable" and "损坏" in result.problems[0].message
+
+
+def test_password_protected_docx_is_one_line(tmp_path):
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = WORD_SAMPLES / "inbox" / "呼中林业局-统计表.docx"
+    path = tmp_path / "加密.docx"
+    with plain.open("rb") as src, path.open("wb") as out:
+        OOXMLFile(src).encrypt("secret", out)
+    result = check_file(path, FORMS)
+    assert result.error_code == "password" and len(result.problems) == 1 and "密码" in result.problems[0].message
