@@ -12,7 +12,7 @@ from .workspace_option import WorkspaceOption, schemas_dir
 
 
 def check(
-    files: list[Path] = typer.Argument(..., help="要检查的统计表文件（.xlsx / .xlsm / .xls）。", show_default=False),
+    files: list[Path] = typer.Argument(..., help="要检查的统计表文件（.xlsx / .xlsm / .xls / .docx / .doc / .wps / .et / .ods）。", show_default=False),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 数组（每个文件一个对象）。"),
     workspace: Path | None = WorkspaceOption,
 ) -> None:

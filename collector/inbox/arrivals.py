@@ -2,7 +2,8 @@
 
 * system files (``Thumbs.db``, ``.DS_Store``…) never count as arriving: skipped silently;
 * Office lock files and the temp files of a save or a download are recorded once and left in place;
-* a spreadsheet by its extension is read and checked; anything else is set aside in ``ignored/``.
+* a return by its extension (a workbook, a Word document, a WPS or OpenDocument file:
+  ``reading.convert.RETURN_SUFFIXES``) is read and checked; anything else is set aside in ``ignored/``.
 
 Entries that are not regular files (symlinks to anything, FIFOs, sockets, devices) are listed too — a
 symlink to a folder as well, which ``os.walk`` would otherwise pass over — so that each is answered
@@ -16,7 +17,7 @@ import re
 import stat
 from pathlib import Path
 
-from ..reading.workbook import SPREADSHEET_SUFFIXES
+from ..reading.convert import RETURN_SUFFIXES
 
 #: system files that never count as arriving (skipped silently)
 _SYSTEM_NAMES = {".gitkeep", ".ds_store", "thumbs.db", "desktop.ini"}
@@ -43,7 +44,8 @@ def is_temp_file(name: str) -> bool:
 
 
 def is_spreadsheet_name(name: str) -> bool:
-    return Path(name).suffix.lower() in SPREADSHEET_SUFFIXES
+    """Whether the name is a return's (.xlsx .xlsm .xls .docx .docm .doc .wps .et .ods .odt)."""
+    return Path(name).suffix.lower() in RETURN_SUFFIXES
 
 
 def is_candidate(path: Path) -> bool:

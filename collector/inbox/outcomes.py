@@ -15,7 +15,7 @@ from ..wording import STATE_NAMES
 
 #: the reasons ingest gives in its own words (a check's reasons come from the check)
 TEMP_FILE = "Office 锁定文件或临时文件，留在原处"
-NOT_SPREADSHEET = "不是电子表格（.xlsx / .xls），已另放"
+NOT_SPREADSHEET = "不是统计表文件（Excel / Word / WPS 的表格或文档），已另放"
 STILL_ARRIVING = "刚放入且暂时打不开（可能还在写入），过几秒再运行 collect ingest 即可处理"
 STUCK = "已接收，但原文件正被其他程序打开，无法移出收件箱；关闭该文件后再运行 collect ingest 即可"
 SETTLED = "（待确认的文件已确认）"

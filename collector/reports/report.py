@@ -406,7 +406,7 @@ def write_report(path: Path, data: ReportInput) -> None:
     _table_sheet(wb, "明细", ["地区", "单位", "文件", "版本", "收到时间"] + labels, [14, 24, 30, 6, 18] + [12] * len(labels))
     _table_sheet(wb, "报送情况", ["地区", "单位", "状态", "按时/逾期", "收到时间", "版本数", "问题数", "文件"],
                  [14, 28, 14, 10, 18, 8, 8, 36])
-    _table_sheet(wb, "校验问题", ["级别", "单位", "文件", "单元格", "填报项", "填写内容", "说明"], [8, 24, 30, 14, 30, 16, 60])
+    _table_sheet(wb, "校验问题", ["级别", "单位", "文件", "位置", "填报项", "填写内容", "说明"], [8, 24, 30, 18, 30, 16, 60])
     wb.properties.title = f"{data.form.title}（{data.period} 汇总）"
     wb.properties.creator = "collector"
     # one level up, this workbook is the office's return: its period travels with it (as a template's

@@ -149,9 +149,9 @@ def test_office_lock_and_temp_files_are_left_in_place_and_recorded_once(ws):
 
 def test_files_that_are_not_spreadsheets_are_set_aside(ws):
     (ws.inbox / "说明.txt").write_text("请查收", encoding="utf-8")
-    (ws.inbox / "总结.docx").write_bytes(b"PK\x03\x04 not really")
+    (ws.inbox / "总结.pptx").write_bytes(b"PK\x03\x04 not really")  # (a .docx is a return now: tests/reading/test_word.py)
     result = ingest(ws)
-    assert states(result) == {"说明.txt": "ignored", "总结.docx": "ignored"}
+    assert states(result) == {"说明.txt": "ignored", "总结.pptx": "ignored"}
     assert (ws.ignored / "说明.txt").read_text(encoding="utf-8") == "请查收"
     assert not any(ws.inbox.iterdir())
     assert not result.needs_attention

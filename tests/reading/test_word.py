@@ -6,6 +6,7 @@ import io
 import json
 import random
 import re
+import shutil
 import zipfile
 from datetime import date
 
@@ -293,6 +294,46 @@ def test_word_sample_reads_as_truth_says(path):
     got = [0 if (v is None and ref.kind in ("count", "percent")) else v for v, ref in zip(got, FORM.blank_refs)]
     assert got == truth["values"][result.unit]
     assert all(re.fullmatch(r"表1 第\d+行第4列", result.cells[ref.key]) for ref in FORM.blank_refs)
+
+
+def test_word_returns_are_taken_in_and_totalled_like_workbooks(tmp_path):
+    from collector.inbox.ingest import ingest
+    from collector.inbox.workspace import init_workspace
+    from collector.reports.summarize import summarize
+
+    truth = json.loads((WORD_SAMPLES / "truth.json").read_text(encoding="utf-8"))
+    ws = init_workspace(tmp_path / "工作 目录", "dxal-2020", office="大兴安岭地区安委办").workspace
+    shutil.copyfile(WORD_SAMPLES / "units.csv", ws.root / "units.csv")
+    for path in (WORD_SAMPLES / "inbox").iterdir():
+        shutil.copyfile(path, ws.inbox / path.name)
+    result = ingest(ws, period=truth["period"])
+    states = {o.name: o.state for o in result.outcomes}
+    assert set(states.values()) == {"accepted"}, {n: (o.state, o.reason) for o in result.outcomes for n in [o.name]}
+    assert len(states) == len(truth["valid_units"])
+    report = summarize(ws, truth["period"])
+    assert report.counted == len(truth["valid_units"])
+    back = check_file(report.path, FORMS)
+    index = {(s[0], s[1], s[2]): i for i, s in enumerate(truth["slots"])}
+    for row, line, blank, total in truth["totals"]:
+        ref = FORM.blank_refs[index[(row, line, blank)]]
+        if ref.kind == "count":
+            assert back.values[ref.key] == total, ref.label
+    # a Word return sent back says where in Word terms
+    bad = tmp_path / "塔河林业局-统计表.docx"
+    values = values_for(9)
+    values["launch.sessions"] = "-3"
+    word_return(bad, values, unit="塔河林业局")
+    shutil.copyfile(bad, ws.inbox / "塔河林业局-更正.docx")
+    (outcome,) = ingest(ws, period=truth["period"]).outcomes
+    assert outcome.state == "returned" and "表1 第2行第4列" in outcome.reason
+    assert "表1 第2行第4列" in outcome.receipt.read_text(encoding="utf-8")
+    # a corrected return in Word is the unit's next version, and counts instead of the first
+    fixed = values_for(10)
+    word_return(tmp_path / "更正.docx", fixed, unit="呼中林业局")
+    shutil.copyfile(tmp_path / "更正.docx", ws.inbox / "呼中林业局-更正.docx")
+    (outcome,) = ingest(ws, period=truth["period"]).outcomes
+    assert (outcome.state, outcome.unit, outcome.version) == ("accepted", "呼中林业局", 2)
+    assert summarize(ws, truth["period"]).counted == len(truth["valid_units"])
 
 
 # ---------------------------------------------------------------------------------------------
