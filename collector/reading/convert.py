@@ -36,18 +36,15 @@ from pathlib import Path
 from ..errors import (
     ConversionFailed,
     ConverterMissing,
-    EmptyFile,
     PasswordProtected,
     TooLarge,
     UnreadableWorkbook,
     UnsafeStructure,
 )
 from .doc import NeedsConversion, is_word_binary, open_doc
-from .word import is_docx, open_docx
+from .word import check_zip_caps, is_docx, open_docx, read_capped
 from .workbook import (
     MAX_FILE_BYTES,
-    MAX_UNPACKED_BYTES,
-    MAX_ZIP_MEMBERS,
     SPREADSHEET_SUFFIXES,
     Workbook,
     open_workbook,
@@ -92,16 +89,6 @@ def find_soffice() -> str | None:
         if candidate.is_file():
             return str(candidate)
     return None
-
-
-def check_zip_caps(data: bytes) -> None:
-    """Refuse a zip over the caps (unpacked size, members) before anything unpacks it."""
-    try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise UnreadableWorkbook("文件不完整或已损坏（可能没有传完），无法打开。请对方重新发送。") from exc
-    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-        raise TooLarge("文件解压后过大（超过 200 MB）或内含文件过多，不像统计表，可能是恶意文件，未读取。")
 
 
 def convert(data: bytes, suffix: str, target: str, *, timeout: float | None = None) -> bytes:
@@ -177,18 +164,6 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
         time.sleep(0.02)
 
 
-def _read(path: Path, data: bytes | None) -> bytes:
-    try:
-        size = path.stat().st_size if data is None else len(data)
-        if size == 0:
-            raise EmptyFile("文件是空的（0 字节），请对方重新发送。")
-        if size > MAX_FILE_BYTES:
-            raise TooLarge(f"文件过大（{size // (1024 * 1024)} MB），统计表不会这么大，未读取。")
-        return path.read_bytes() if data is None else data
-    except OSError as exc:
-        raise UnreadableWorkbook(f"无法读取文件：{os_error_text(exc)}") from exc
-
-
 def _converted(path: Path, data: bytes, suffix: str, target: str, *, timeout: float | None) -> Workbook:
     converted = convert(data, suffix, target, timeout=timeout)
     book = open_docx(path, converted) if target == "docx" else open_workbook(path, converted)
@@ -202,7 +177,7 @@ def open_return(path: Path, data: bytes | None = None, *, timeout: float | None 
     LibreOffice conversion may take (``CONVERT_TIMEOUT`` when None)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    data = _read(path, data)
+    data = read_capped(path, data)
     if data.startswith(_ZIP):
         if is_docx(data):
             return open_docx(path, data)

@@ -271,24 +271,23 @@ def _cell_text(cell: Element, text_of=paragraph_text) -> str:  # type: ignore[no
     return "\n".join(lines).strip("\n")
 
 
-def _rows(table: Element) -> Iterator[Element]:
-    for child in table:
-        if child.tag == _TR:
+def _children(parent: Element, tag: str) -> Iterator[Element]:
+    """The ``tag`` children (rows of a table, cells of a row), also those inside content controls."""
+    for child in parent:
+        if child.tag == tag:
             yield child
         elif child.tag == _SDT or child.tag == f"{_W}customXml":
             content = child.find(_SDT_CONTENT) if child.tag == _SDT else child
             if content is not None:
-                yield from _rows(content)
+                yield from _children(content, tag)
+
+
+def _rows(table: Element) -> Iterator[Element]:
+    return _children(table, _TR)
 
 
 def _cells_of(row: Element) -> Iterator[Element]:
-    for child in row:
-        if child.tag == _TC:
-            yield child
-        elif child.tag == _SDT or child.tag == f"{_W}customXml":
-            content = child.find(_SDT_CONTENT) if child.tag == _SDT else child
-            if content is not None:
-                yield from _cells_of(content)
+    return _children(row, _TC)
 
 
 def _int_val(element: Element | None, default: int) -> int:
@@ -488,8 +487,8 @@ def _paragraph_sheet(paragraphs: list[str]) -> WordSheet:
 # opening a file
 
 
-def read_document_xml(data: bytes) -> bytes:
-    """``word/document.xml`` of a .docx's bytes, after the zip caps; ReturnError when it cannot be had."""
+def check_zip_caps(data: bytes) -> zipfile.ZipFile:
+    """The zip of these bytes, refused when over the caps (unpacked size, members) before anything unpacks it."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -497,13 +496,31 @@ def read_document_xml(data: bytes) -> bytes:
         raise UnreadableWorkbook("文件不完整或已损坏（可能没有传完），无法打开。请对方重新发送。") from exc
     if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
         raise TooLarge("文件解压后过大（超过 200 MB）或内含文件过多，不像统计表，可能是恶意文件，未读取。")
-    names = {m.filename for m in members}
-    if _DOCUMENT not in names:
+    return archive
+
+
+def read_document_xml(data: bytes) -> bytes:
+    """``word/document.xml`` of a .docx's bytes, after the zip caps; ReturnError when it cannot be had."""
+    archive = check_zip_caps(data)
+    if _DOCUMENT not in archive.NameToInfo:
         raise UnreadableWorkbook("这不是 Word 文档（.docx），无法作为统计表读取。")
     try:
         return archive.read(_DOCUMENT)  # zipfile stops at the declared size, and checks the CRC
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise UnreadableWorkbook("文件不完整或已损坏（可能没有传完），无法打开。请对方重新发送。") from exc
+
+
+def read_capped(path: Path, data: bytes | None) -> bytes:
+    """A returned file's bytes (``data`` when read already), refused when empty or over the size cap."""
+    try:
+        size = path.stat().st_size if data is None else len(data)
+        if size == 0:
+            raise EmptyFile("文件是空的（0 字节），请对方重新发送。")
+        if size > MAX_FILE_BYTES:
+            raise TooLarge(f"文件过大（{size // (1024 * 1024)} MB），统计表不会这么大，未读取。")
+        return path.read_bytes() if data is None else data
+    except OSError as exc:
+        raise UnreadableWorkbook(f"无法读取文件：{os_error_text(exc)}") from exc
 
 
 def is_docx(data: bytes) -> bool:
@@ -517,16 +534,7 @@ def open_docx(path: Path, data: bytes | None = None) -> Workbook:
 
     ``data``: the file's bytes, when the caller has read them already."""
     path = Path(path)
-    try:
-        size = path.stat().st_size if data is None else len(data)
-        if size == 0:
-            raise EmptyFile("文件是空的（0 字节），请对方重新发送。")
-        if size > MAX_FILE_BYTES:
-            raise TooLarge(f"文件过大（{size // (1024 * 1024)} MB），统计表不会这么大，未读取。")
-        if data is None:
-            data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableWorkbook(f"无法读取文件：{os_error_text(exc)}") from exc
+    data = read_capped(path, data)
     if not data.startswith(b"PK\x03\x04"):
         raise UnreadableWorkbook("这不是 Word 文档（.docx），或文件已损坏，无法作为统计表读取。")
     sheets: list[Sheet] = list(document_sheets(read_document_xml(data)))
