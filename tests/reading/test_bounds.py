@@ -5,82 +5,13 @@ import io
 import shutil
 import subprocess
 import zipfile
-from pathlib import Path
 
-import openpyxl
 import pytest
-from conftest import DATA, make_return
+from conftest import DATA, SHEET_NS, far_cells, make_return, rewrite, shared_string_bomb, with_macro_sheet
 
 from collector.errors import PasswordProtected, UnreadableWorkbook, UnsafeStructure
 from collector.reading import bounds
 from collector.reading.workbook import open_workbook
-
-SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-def far_cells(path: Path, last: str) -> Path:
-    """Two cells: A1 and ``last`` (XFD1048576: 1.8 KB that asked a reader for 512 GiB)."""
-    wb = openpyxl.Workbook()
-    wb.active.title = "统计表"
-    wb.active["A1"] = 1
-    wb.active[last] = 1
-    wb.save(path)
-    return path
-
-
-def rewrite(source: bytes, parts: dict[str, bytes]) -> bytes:
-    """The workbook with these parts replaced or added."""
-    src = zipfile.ZipFile(io.BytesIO(source))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for m in src.infolist():
-            z.writestr(m.filename, parts.pop(m.filename, None) or src.read(m.filename))
-        for name, body in parts.items():
-            z.writestr(name, body)
-    return out.getvalue()
-
-
-def shared_string_bomb(path: Path, cells: int, text_bytes: int = 1 << 20) -> Path:
-    """One shared string of ``text_bytes`` characters, used by ``cells`` cells."""
-    wb = openpyxl.Workbook()
-    wb.active.title = "统计表"
-    wb.active["A1"] = "x"
-    base = io.BytesIO()
-    wb.save(base)
-    rows = "".join(f'<row r="{r + 1}">' + "".join(f'<c r="{col}{r + 1}" t="s"><v>0</v></c>' for col in "ABCDEFGHIJ")
-                   + "</row>" for r in range(cells // 10))
-    sheet = f'<worksheet xmlns="{SHEET_NS}"><dimension ref="A1:J{cells // 10}"/><sheetData>{rows}</sheetData></worksheet>'
-    sst = f'<sst xmlns="{SHEET_NS}" count="{cells}" uniqueCount="1"><si><t>{"a" * text_bytes}</t></si></sst>'
-    rels = zipfile.ZipFile(io.BytesIO(base.getvalue())).read("xl/_rels/workbook.xml.rels").replace(
-        b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
-    types = zipfile.ZipFile(io.BytesIO(base.getvalue())).read("[Content_Types].xml").replace(
-        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
-    path.write_bytes(rewrite(base.getvalue(), {
-        "xl/worksheets/sheet1.xml": sheet.encode(), "xl/sharedStrings.xml": sst.encode(),
-        "xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types}))
-    return path
-
-
-def with_macro_sheet(source: bytes) -> bytes:
-    """An .xlsm with an Excel 4.0 macro sheet beside the return's sheet."""
-    src = zipfile.ZipFile(io.BytesIO(source))
-    return rewrite(source, {
-        "xl/workbook.xml": src.read("xl/workbook.xml").replace(
-            b"</sheets>", b'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-            b'name="Macro1" sheetId="99" r:id="rId99"/></sheets>'),
-        "xl/_rels/workbook.xml.rels": src.read("xl/_rels/workbook.xml.rels").replace(
-            b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.microsoft.com/office/2006/'
-            b'relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/></Relationships>'),
-        "[Content_Types].xml": src.read("[Content_Types].xml").replace(
-            b"</Types>", b'<Override PartName="/xl/macrosheets/sheet1.xml" '
-            b'ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>'),
-        "xl/macrosheets/sheet1.xml": (
-            f'<xm:macrosheet xmlns="{SHEET_NS}" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
-            '<sheetData><row r="1"><c r="A1" t="b"><f>HALT()</f><v>0</v></c></row></sheetData></xm:macrosheet>'
-        ).encode(),
-    })
 
 
 @pytest.mark.parametrize("last", ["XFD1048576", "BH1048576"])
