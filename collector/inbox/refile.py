@@ -196,12 +196,12 @@ def _abs(workspace: Workspace, rel: str) -> Path:
 
 
 def _new_place(workspace: Workspace, record: FileRecord, period: str) -> str | None:
-    """Where the original goes in ``period``'s folder: its name as it arrived, or ``name (2)`` … when
-    another file has it."""
+    """Where the original goes in ``period``'s folder: the name it is stored under (made safe for a
+    file name when it was taken in), or ``name (2)`` … when another file has it."""
     if not record.stored_path:
         return None
     folder = (workspace.archive if record.state == "accepted" else workspace.returned) / period
-    name = Path(record.name).name
+    name = Path(record.stored_path).name
     stem, suffix = os.path.splitext(name)
     n, candidate = 1, folder / name
     while candidate.exists() or candidate.with_name(f"{candidate.stem}.回执.txt").exists():
