@@ -30,6 +30,10 @@ def _aliases(values: list[str]) -> list[tuple[str, str]]:
 def ingest(
     period: str | None = typer.Option(None, "--period", help="把本次收到的表都记为这一期间（如 2020-06）。"),
     alias: list[str] = typer.Option([], "--alias", help="先在 units.csv 中添加别名（别名=单位），再处理；可重复。"),
+    received: str | None = typer.Option(
+        None, "--received", metavar="日期",
+        help="这批文件实际收到的日期（如 2020-06-29、2020年6月29日，可加时间 \"2020-06-29 17:30\"），"
+             "用于事后才存进 inbox/ 的文件；不写则按文件放进 inbox/ 的时间。是否逾期按收到时间算。"),
     workspace: Path | None = WorkspaceOption,
 ) -> None:
     """处理 inbox/ 中的文件：已接收、退回、待确认或忽略，每个文件一行。
@@ -42,9 +46,9 @@ def ingest(
     pairs = _aliases(alias)
     try:
         if sys.stdout.isatty():
-            result = _with_progress(ws, period, pairs)
+            result = _with_progress(ws, period, pairs, received)
         else:
-            result = ingest_inbox(ws, period=period, aliases=pairs, parallel=True,
+            result = ingest_inbox(ws, period=period, aliases=pairs, parallel=True, received=received,
                                   on_file=lambda o: typer.echo(format_outcome(o, ws.root)))
     except KeyboardInterrupt:
         typer.echo("已中断：已处理的文件都已记录；其余留在 inbox/，下次运行 collect ingest 接着处理。", err=True)
@@ -53,7 +57,7 @@ def ingest(
     raise typer.Exit(1 if result.needs_attention else 0)
 
 
-def _with_progress(ws, period, pairs):  # type: ignore[no-untyped-def]
+def _with_progress(ws, period, pairs, received):  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -72,7 +76,8 @@ def _with_progress(ws, period, pairs):  # type: ignore[no-untyped-def]
             if not outcome.settled:
                 progress.advance(task)
 
-        return ingest_inbox(ws, period=period, aliases=pairs, on_file=hear, on_start=start, parallel=True)
+        return ingest_inbox(ws, period=period, aliases=pairs, on_file=hear, on_start=start, parallel=True,
+                            received=received)
 
 
 def register(app: typer.Typer) -> None:

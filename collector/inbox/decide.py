@@ -31,7 +31,8 @@ class Decision:
         self.deadlines = {**form.deadlines, **config.deadlines}
         self.date_field = next((h for h in form.header if "日期" in h or "时间" in h), None)
 
-    def period_of(self, checked: CheckResult, arrived: datetime) -> str:
+    def period_of(self, checked: CheckResult, received: datetime) -> str:
+        """``--period``; else our template's period; else its 填报日期; else the day it was received."""
         if self.period:
             return self.period
         from_template = checked.properties.get("collector.period", "")
@@ -41,11 +42,11 @@ class Decision:
             day = parse_date(checked.header.get(self.date_field))
             if day is not None:
                 return period_for_date(day, self.deadlines)
-        return period_for_date(arrived.date(), self.deadlines)
+        return period_for_date(received.date(), self.deadlines)
 
     def verdict(self, record: FileRecord, checked: CheckResult) -> str:
         """Fill in form, unit, period and state of the record from the check result."""
-        record.period = self.period_of(checked, datetime.fromisoformat(record.arrived_at))
+        record.period = self.period_of(checked, datetime.fromisoformat(record.received))
         if checked.form is None:
             record.state = "returned"
             unit, _ = self.roster.in_filename(record.name)

@@ -60,10 +60,13 @@ from .outcomes import (
     IngestResult,
     OnFile,
     cannot_read_now,
+    filed_under,
     not_a_file,
     same_bytes_as,
 )
-from .receipts import ReceiptInput, beside_path, receipt_from_ledger, receipt_path, receipt_text
+from .receipts import NO_PERIOD, ReceiptInput, beside_path, receipt_from_ledger, receipt_path, receipt_text
+from .received import parse_received, received_from_mtime
+from .refile import MOVABLE, complete_refiles, refile_command
 from .roster import Roster, add_alias, load_roster
 from .workspace import Config, Workspace, WorkspaceLock, check_period
 
@@ -87,20 +90,25 @@ def ingest(
     on_start: Callable[[int], None] | None = None,
     settling: float = SETTLING_SECONDS,
     parallel: bool = False,
+    received: str | None = None,
 ) -> IngestResult:
     """Take in every file in ``inbox/`` (or just ``paths``), once.
 
     Every file is read and checked in a child process (a library caller's script must then guard its
     entry point with ``if __name__ == "__main__"`` where processes are spawned: Windows, macOS);
     ``parallel``: by several at once, ahead of the filing (the commands do).
-    ``period`` overrides the period of every return taken in. ``aliases`` — (alias, unit) pairs — are
-    added to the roster first (settling held returns). ``on_file`` is called with each outcome once it
-    is recorded; ``on_start`` with the number of files about to be looked at. A file that cannot be
-    opened and changed less than ``settling`` seconds ago is left for the next pass (it may still be
-    arriving).
+    ``period`` overrides the period of every return taken in. ``received`` (``2020-06-29``, or with a
+    time: ``received.parse_received``) is when the files were received, for a batch saved into
+    ``inbox/`` late; otherwise each file's modification time there, no later than now. ``aliases`` —
+    (alias, unit) pairs — are added to the roster first (settling held returns). ``on_file`` is called
+    with each outcome once it is recorded; ``on_start`` with the number of files about to be looked at.
+    A file that cannot be opened and changed less than ``settling`` seconds ago is left for the next
+    pass (it may still be arriving).
     """
     if period is not None:
         check_period(period)
+    if received is not None:
+        received = parse_received(received)
     config = workspace.config()
     forms = load_forms(workspace.schemas)
     if config.form not in forms:
@@ -118,8 +126,10 @@ def ingest(
                 Checker(forms, workspace.schemas, expected=config.form, workers=workers) as checker:
             run = _Run(workspace, config, forms, roster, ledger, period, result, on_file, checker)
             run.settling = settling
+            run.received = received
             try:
                 result.completed = run.filing.complete_unfinished(run.receipt_again)
+                result.completed += complete_refiles(workspace, ledger)  # a refile cut short: its original moved
                 run.filing.clear_staging()
                 held = ledger.held_unsettled()
                 files = inbox_files(workspace.inbox) if paths is None else [Path(p) for p in paths]
@@ -156,6 +166,7 @@ class _Run:
         self.decision = Decision(self.form, config, roster, period)
         self.filing = Filing(workspace, ledger)
         self.settling = SETTLING_SECONDS
+        self.received: str | None = None  # the clerk's --received, else each file's modification time
         self.unsaid: list[FileOutcome] = []  # outcomes of this batch: said once it is filed
 
     # -- saying and filing ------------------------------------------------------------------------
@@ -227,6 +238,7 @@ class _Run:
         sha = opened.sha256
         record = FileRecord(id=None, name=shown_name, sha256=sha, size=opened.size, arrived_at=_now(),
                             state="ignored", inbox_path=shown(self.filing.rel(path)))
+        record.received_at = self.received or received_from_mtime(opened.st.st_mtime, record.arrived_at)
         if is_temp_file(name):
             if self.ledger.known_in_place(record.inbox_path, sha):
                 return
@@ -243,9 +255,14 @@ class _Run:
             if earlier:
                 first = earlier[0]
                 record.state = "duplicate"
-                record.reason = same_bytes_as(first.arrived_at, first.name, first.state)
+                record.reason = same_bytes_as(first.received, first.name, first.state)
                 record.unit, record.period, record.form = first.unit, first.period, first.form
-                self.emit(self._store(record, path, opened, self.ws.ignored))
+                outcome = self._store(record, path, opened, self.ws.ignored)
+                wanted = self.decision.period
+                if wanted and first.period != wanted and first.state in MOVABLE:
+                    # --period does not move a return already received: say what does
+                    outcome.hint = filed_under(first.period or NO_PERIOD, wanted, refile_command(first, wanted))
+                self.emit(outcome)
                 return
         if not is_spreadsheet_name(name):
             record.reason = NOT_SPREADSHEET
@@ -273,6 +290,7 @@ class _Run:
             return  # left in place by an earlier run (it could not be moved): said once
         record = FileRecord(id=None, name=self._name(path), sha256=sha, size=0, arrived_at=_now(), state="ignored",
                             inbox_path=inbox_path, reason=not_a_file(NOT_A_FILE[kind]))
+        record.received_at = self.received or received_from_mtime(st.st_mtime, record.arrived_at)
         folder = self.ws.ignored
         self.filing.make_folder(folder)
         dest = self.filing.destination(folder, Path(record.name).name, sha)
@@ -291,7 +309,7 @@ class _Run:
             return
         checked = self.checker.check(source, opened.data, opened.sha256)
         record = FileRecord(id=None, name=held.name, sha256=held.sha256, size=held.size, arrived_at=held.arrived_at,
-                            state="held", inbox_path=self.filing.rel(source))
+                            state="held", inbox_path=self.filing.rel(source), received_at=held.received)
         if self.decision.verdict(record, checked) == "held":
             return
         outcome = self._judge(record, source, opened, checked)

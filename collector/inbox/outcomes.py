@@ -29,6 +29,11 @@ def same_bytes_as(when: str, name: str, state: str) -> str:
     return f"与 {when[:16].replace('T', ' ')} 收到的“{name}”（{STATE_NAMES[state]}）完全相同"
 
 
+def filed_under(period: str, wanted: str, command: str) -> str:
+    """A duplicate meeting ``--period``: the return it repeats is filed under another period."""
+    return f"该文件已收过，归在 {period}；如需改到 {wanted} 请运行 {command}"
+
+
 def wrong_form(sent: str, wanted: str) -> str:
     return f"报送的是《{sent}》，不是本次收集的《{wanted}》"
 
@@ -53,6 +58,7 @@ class FileOutcome:
     errors: int = 0
     warnings: int = 0
     settled: bool = False  # a held return settled in this run
+    hint: str = ""  # what the clerk can do next, said at the end of the line (a duplicate meeting --period)
 
     @property
     def state_name(self) -> str:
@@ -75,7 +81,8 @@ class FileOutcome:
         if self.state == "held":
             return f"{self.name} → {self.reason.rstrip('。')}；已移到 {where}，处理办法见回执 {receipt}"
         if self.state == "duplicate":
-            return f"{self.name} → {self.reason}，不重复计入；已移到 {where}"
+            hint = f"；{self.hint}" if self.hint else ""
+            return f"{self.name} → {self.reason}，不重复计入；已移到 {where}{hint}"
         if self.state == "ignored":
             return f"{self.name} → {self.reason}" + (f"：{where}" if where and self.stored and "ignored" in self.stored.parts else "")
         return f"{self.name} → {self.reason}"

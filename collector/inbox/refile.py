@@ -215,15 +215,18 @@ def _finish(workspace: Workspace, ledger: Ledger, row: RefileRow, office: str) -
     record = ledger.get(row.file_id)
     assert record is not None
     text = None
+    written = []
     if record.receipt_path:
         text = receipt_from_ledger(workspace, ledger, record, load_forms(workspace.schemas), office)
-        write_receipt(_abs(workspace, record.receipt_path), text)
+        written.append(_abs(workspace, record.receipt_path))
+        write_receipt(written[-1], text)
     if row.from_path and row.to_path and row.from_path != row.to_path:
         source, target = _abs(workspace, row.from_path), _abs(workspace, row.to_path)
         if record.state == "returned" and text is not None:
-            write_receipt(beside_path(target), text)
+            written.append(beside_path(target))
+            write_receipt(written[-1], text)
         _move(workspace, source, target)
-        _durable()
+        _durable(*written, source.parent, target.parent)
         if record.state == "returned":
             _remove(beside_path(source))
     if row.from_receipt and row.from_receipt != record.receipt_path:
@@ -246,9 +249,9 @@ def _move(workspace: Workspace, source: Path, target: Path) -> None:
         staged = workspace.staging / f"refile{target.suffix}"
         staged.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, staged)
-        _durable()
+        _durable(staged)
         shutil.move(staged, target)
-        _durable()
+        _durable(target.parent)
         source.unlink()
 
 
@@ -262,6 +265,17 @@ def _remove(path: Path) -> None:
         pass  # open in Notepad (Windows): it only names the old period; left
 
 
-def _durable() -> None:
-    if hasattr(os, "sync"):
-        os.sync()
+def _durable(*paths: Path) -> None:
+    """These files and folders on disk (fsync'd); a folder that cannot be opened (Windows) is left to
+    the system."""
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
