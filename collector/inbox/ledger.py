@@ -398,9 +398,12 @@ class Ledger:
         found = self._records("id = ?", (file_id,))
         return found[0] if found else None
 
-    def files(self, *, form: str | None = None, period: str | None = None) -> list[FileRecord]:
-        """Every file recorded, in arrival order, optionally for one form and period."""
+    def files(self, *, form: str | None = None, period: str | None = None, unit: str | None = None) -> list[FileRecord]:
+        """Every file recorded, in arrival order, optionally for one form, period and unit."""
         where, params = ["1"], []
+        if unit is not None:
+            where.append("unit = ?")
+            params.append(unit)
         if form is not None:
             where.append("form = ?")
             params.append(form)
@@ -408,6 +411,17 @@ class Ledger:
             where.append("period = ?")
             params.append(period)
         return self._records(" AND ".join(where), tuple(params))
+
+    def named(self, text: str, paths: set[str]) -> list[FileRecord]:
+        """Files whose name as it arrived, or the last part of it or of where the original is, is
+        ``text``, or whose place (in the inbox or now) is one of ``paths`` — looked for by SQLite."""
+        marks = ",".join("?" * len(paths)) or "NULL"
+        tail = "/" + text
+        return self._records(
+            f"name = ? OR substr(name, -{len(tail)}) = ? OR substr(stored_path, -{len(tail)}) = ?"
+            f" OR stored_path IN ({marks}) OR inbox_path IN ({marks})",
+            (text, tail, tail, *paths, *paths),
+        )
 
     def by_hash(self, sha256: str) -> list[FileRecord]:
         return self._records("sha256 = ?", (sha256,))

@@ -72,8 +72,8 @@ def refile(workspace: Workspace, target: str, period: str, *, lock_wait: float =
         if record.period == period:
             result = RefileResult(record, period, period, moved=False, completed=completed)
             if by_unit:
-                result.elsewhere = [f for f in ledger.files(form=record.form) if f.unit == record.unit
-                                    and f.state in MOVABLE and f.period != period]
+                result.elsewhere = [f for f in ledger.files(form=record.form, unit=record.unit)
+                                    if f.state in MOVABLE and f.period != period]
             return result
         assert record.id is not None
         stored = _new_place(workspace, record, period)
@@ -118,11 +118,7 @@ def find_return(workspace: Workspace, ledger: Ledger, target: str) -> tuple[File
     text = target.strip()
     if not text:
         raise RefileError("请写明要改期间的文件名、存放路径或单位名称。")
-    paths = _as_workspace_paths(workspace, text)
-    files = ledger.files()
-    named = [f for f in files if text in (f.name, Path(f.name).name)
-             or paths & {f.stored_path, f.inbox_path}
-             or (f.stored_path is not None and Path(f.stored_path).name == text)]
+    named = ledger.named(text, _as_workspace_paths(workspace, text))
     if named:
         returns: dict[int, FileRecord] = {}
         for f in named:
@@ -149,7 +145,7 @@ def find_return(workspace: Workspace, ledger: Ledger, target: str) -> tuple[File
     if unit is None:
         raise RefileError(f"没有找到“{text}”：它既不是收到过的文件名或存放路径，也不是名单中的单位。"
                           "请照 collect status 或回执中的文件名、单位名称填写。")
-    mine = [f for f in files if f.unit == unit.name and f.state in MOVABLE]
+    mine = [f for f in ledger.files(unit=unit.name) if f.state in MOVABLE]
     newest = (max([f for f in mine if f.state == "accepted"] or mine, key=lambda f: (f.arrived_at, f.id or 0))
               if mine else None)
     if newest is None:
