@@ -30,6 +30,7 @@ from ..inbox.ledger import FileRecord, Ledger
 from ..inbox.period_files import PeriodFiles, read_period
 from ..inbox.roster import NO_REGION, load_roster
 from ..inbox.workspace import Workspace, check_period, staged_file
+from ..reading.check import ROLLUP_KEY, Coverage
 from ..wording import LEVEL_NAMES
 from .outliers import Suspect, find_suspects
 from .report import IssueRow, ReportInput, StatusRow, write_report
@@ -135,37 +136,18 @@ def value_table(form: Form, value_sets: list[tuple[int, bytes]]) -> pd.DataFrame
     return table.to_pandas().set_axis(index)
 
 
-#: the key beside a return's values that says what a consolidated return covers (docs/rollup-metadata.md)
-ROLLUP_KEY = "_rollup"
 _ROLLUP_BYTES = f'"{ROLLUP_KEY}"'.encode()
 
 
-@dataclass(frozen=True)
-class ReturnCoverage:
-    """What one consolidated return covers (``rollup.Coverage``)."""
-
-    units: int
-    tallies: dict[str, list[int]]
-    weights: dict[str, float]
-
-
-def coverage_table(value_sets: list[tuple[int, bytes]]) -> dict[int, ReturnCoverage]:
-    """By file id, what each consolidated return among the counted ones covers: the ``_rollup``
-    entry its values carry. A unit's own return has none and is not looked into beyond a bytes
-    search (10,000 of them cost next to nothing)."""
-    out: dict[int, ReturnCoverage] = {}
-    for file_id, text in value_sets:
-        if _ROLLUP_BYTES not in text:
-            continue
-        entry = json.loads(text).get(ROLLUP_KEY)
-        if not isinstance(entry, dict):
-            continue
-        out[file_id] = ReturnCoverage(
-            units=int(entry.get("units") or 1),
-            tallies={k: [int(n) for n in v] for k, v in (entry.get("tallies") or {}).items()},
-            weights={k: float(v) for k, v in (entry.get("weights") or {}).items()},
-        )
-    return out
+def coverage_table(form: Form, value_sets: list[tuple[int, bytes]]) -> dict[int, Coverage]:
+    """By file id, what each consolidated return among the counted ones covers (the ``_rollup``
+    entry its values carry: docs/rollup-metadata.md). A unit's own return has none and is not looked
+    into beyond a bytes search (10,000 of them cost next to nothing)."""
+    return {
+        file_id: Coverage.of(json.loads(text), form)
+        for file_id, text in value_sets
+        if _ROLLUP_BYTES in text
+    }
 
 
 def _issues(period_files: PeriodFiles, counted_ids: set[int], suspects: list[Suspect]) -> list[IssueRow]:
@@ -228,7 +210,7 @@ def _summarize(workspace: Workspace, period: str, made_on: date | None, now: dat
         files = file_table(period_files.counted, regions)
         value_sets = ledger.counted_values_by_file(form.id, period)
         wide = value_table(form, value_sets)
-        rolled = rollup_wide(form, files, wide, region_order, coverage_table(value_sets))
+        rolled = rollup_wide(form, files, wide, region_order, coverage_table(form, value_sets))
         suspects = [replace(s, cell=ledger.cell_of(s.file_id, s.key)) for s in find_suspects(form, rolled.detail)]
     issues = _issues(period_files, set(rolled.detail.index), suspects)
     statuses = [

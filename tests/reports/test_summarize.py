@@ -10,12 +10,14 @@ import pytest
 from conftest import DATA, SAMPLE_FORMS, truth
 from openpyxl import load_workbook
 
+from collector.forms.layout import ROLLUP_SHEET
 from collector.forms.model import load_forms
 from collector.inbox.ingest import ingest
 from collector.inbox.ledger import FileRecord, Ledger
 from collector.inbox.workspace import init_workspace
 from collector.jobs.samples import realistic_values, write_return
 from collector.reading.check import check_file
+from collector.reports.rollup import tally_text
 from collector.reports.summarize import report_path, summarize, value_table
 
 FORMS = load_forms()
@@ -159,6 +161,77 @@ def test_three_level_round_trip(tmp_path):
     for ref in form.blank_refs:
         if ref.kind == "count":
             assert back.values[ref.key] == sum(v[ref.key] for v in every_unit), ref.label
+
+
+def _office(root, office, names, region=None):
+    ws = init_workspace(root, "dxal-2020", office=office).workspace
+    (ws.root / "units.csv").write_text("单位,地区,别名\n" + "".join(f"{n},{region or n[:2]},\n" for n in names),
+                                       encoding="utf-8")
+    return ws
+
+
+def _hidden_rollup(path):
+    rows = list(load_workbook(path)[ROLLUP_SHEET].iter_rows(values_only=True))
+    settings = {row[0]: row[1] for row in rows[:4]}
+    return settings, {row[0]: row[1:] for row in rows[6:]}
+
+
+def test_up_the_tree_totals_tallies_and_percents_equal_those_over_every_unit(tmp_path):
+    """unit → county → region → province, every level a real workspace: each county ingests its
+    units' returns and summarizes; the county reports go into their region's inbox, the region
+    reports into the province's. At every level the totals, the 是/否 tallies and the percent means
+    equal those over every unit below — a county's 是3 否1 adds 3 and 1, a percent is weighed by the
+    units its mean is over, units that left it empty weigh nothing."""
+    form = FORMS["dxal-2020"]
+    rng = random.Random(13)
+    yesno = [ref.key for ref in form.blank_refs if ref.kind == "yesno"]
+    percents = [ref.key for ref in form.blank_refs if ref.kind == "percent"]
+    counts = [ref.key for ref in form.blank_refs if ref.kind == "count"]
+    tree = {"东区": {"甲县": 3, "乙县": 4}, "西区": {"丙县": 2, "丁县": 5, "戊县": 1}}
+    province = _office(tmp_path / "省", "省安委办", [f"{r}安委办" for r in tree], region="省")
+    below: dict[str, list[dict]] = {}
+    for region, counties in tree.items():
+        region_ws = _office(tmp_path / region, f"{region}安委办", [f"{c}安委办" for c in counties], region=region)
+        for county, n in counties.items():
+            names = [f"{county}第{k}局" for k in range(1, n + 1)]
+            ws = _office(tmp_path / county, f"{county}安委办", names, region=county)
+            for k, name in enumerate(names):
+                values = realistic_values(form, rng)
+                values[yesno[0]] = "否" if (k + len(name)) % 3 == 0 else "是"  # mixed in most counties
+                values[yesno[1]] = None if k == 0 and county == "乙县" else values[yesno[1]]  # one 未答
+                if k == 1:
+                    values[percents[0]] = None  # an empty percent weighs nothing
+                values[percents[0]] = values[percents[0]] and round(rng.uniform(0, 100), 1)
+                below.setdefault(region, []).append(values)
+                write_return(ws.inbox / f"{name}.xlsx", form, name, values, filled_on=date(2020, 6, 27))
+            assert all(o.state == "accepted" for o in ingest(ws, period="2020-06").outcomes)
+            shutil.copyfile(summarize(ws, "2020-06").path, region_ws.inbox / f"{county}安委办_汇总.xlsx")
+        taken = ingest(region_ws)
+        assert [o.state for o in taken.outcomes] == ["accepted"] * len(counties), [o.reason for o in taken.outcomes]
+        shutil.copyfile(summarize(region_ws, "2020-06").path, province.inbox / f"{region}安委办_汇总.xlsx")
+        _assert_report_is_over(region_ws, below[region], counts, yesno, percents)
+    assert [o.state for o in ingest(province).outcomes] == ["accepted", "accepted"]
+    _assert_report_is_over(province, [v for vs in below.values() for v in vs], counts, yesno, percents)
+
+
+def _assert_report_is_over(ws, units, counts, yesno, percents):
+    path = summarize(ws, "2020-06").path
+    settings, hidden = _hidden_rollup(path)
+    assert settings["units"] == len(units)
+    text = "\n".join(str(c.value) for row in load_workbook(path)["汇总表"].iter_rows() for c in row if c.value)
+    assert f"本表汇总{len(units)}个单位的报表" in text
+    back = check_file(path, FORMS)
+    for key in counts:
+        assert hidden[key][1] == sum(u[key] or 0 for u in units) == back.values[key], key
+    for key in yesno:
+        said = [u[key] for u in units]
+        yes, no = said.count("是"), said.count("否")
+        assert hidden[key][2:4] == (yes, no), key
+        assert f"（{tally_text(yes, no, len(said) - yes - no)}）" in text, key
+    for key in percents:
+        given = [u[key] for u in units if u[key] is not None]
+        assert hidden[key][4] == len(given), key
+        assert hidden[key][1] == pytest.approx(sum(given) / len(given)), key
 
 
 def test_report_is_readable_by_colleagues(tmp_path):
