@@ -200,7 +200,7 @@ def _shared_sizes(archive: zipfile.ZipFile, part: str) -> array:
 
 _SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet(?=[\s/>])([^>]*)>")
 _REL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship(?=[\s/>])([^>]*)>")
-_ATTR = re.compile(rb'(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)\s*=\s*"([^"]*)"')
+_ATTR = re.compile(rb'\s(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)\s*=\s*"([^"]*)"')
 
 
 def _attrs(text: bytes) -> dict[str, str]:
