@@ -46,19 +46,25 @@ def pause() -> None:
 
 
 class Durable:
-    """fsync what was written, in the background as it is written; folders when asked to be done."""
+    """fsync what was written, in the background as it is written (a few files per job, so that the
+    threads are woken seldom); folders when asked to be done."""
+
+    #: files fsync'd per background job
+    GROUP = 8
 
     def __init__(self) -> None:
         self.pool: ThreadPoolExecutor | None = None
         self.pending: list[Future[None]] = []
+        self.files: list[str] = []  # written, not handed to a thread yet
         self.folders: set[str] = set()
 
     def file(self, path: Path | str) -> None:
         """A file just written (and closed): fsync'd from now on."""
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(4, thread_name_prefix="fsync")
-        self.pending.append(self.pool.submit(_fsync, str(path), False))
+        self.files.append(str(path))
         self.folder(os.path.dirname(path))
+        if len(self.files) >= self.GROUP:
+            self._hand_over(self.files, folders=False)
+            self.files = []
 
     def folder(self, path: Path | str) -> None:
         """A folder in which an entry was made, renamed or removed."""
@@ -66,20 +72,32 @@ class Durable:
 
     def wait(self) -> None:
         """Everything named so far on disk."""
-        if sys.platform != "win32":  # a folder cannot be opened to be synced on Windows (NTFS logs it)
-            for folder in self.folders:
-                if self.pool is None:
-                    self.pool = ThreadPoolExecutor(4, thread_name_prefix="fsync")
-                self.pending.append(self.pool.submit(_fsync, folder, True))
+        if self.files:
+            self._hand_over(self.files, folders=False)
+            self.files = []
+        if self.folders and sys.platform != "win32":  # a folder cannot be opened to be synced on Windows
+            folders = sorted(self.folders)
+            for i in range(0, len(folders), self.GROUP):
+                self._hand_over(folders[i : i + self.GROUP], folders=True)
         self.folders.clear()
         pending, self.pending = self.pending, []
         for future in pending:
             future.result()
 
+    def _hand_over(self, paths: list[str], folders: bool) -> None:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(4, thread_name_prefix="fsync")
+        self.pending.append(self.pool.submit(_fsync_all, paths, folders))
+
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
             self.pool = None
+
+
+def _fsync_all(paths: list[str], folders: bool) -> None:
+    for path in paths:
+        _fsync(path, folders)
 
 
 def _fsync(path: str, folder: bool) -> None:

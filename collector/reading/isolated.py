@@ -21,6 +21,7 @@ memory limit there, and the time limit still holds.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -177,6 +178,9 @@ def _child(conn: Connection, schemas: str, memory: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the children
     _quiet()
     _limit_memory(memory)
+    # what a forked child shares with this process the collector leaves alone: a collection would
+    # otherwise write to every inherited object and copy the pages the processes share
+    gc.freeze()
     forms = _INHERITED.get(schemas) or load_forms(Path(schemas))
     while True:
         try:
@@ -276,6 +280,7 @@ class Checker:
         self.planned_keys: set[str] = set()
         self.handed: dict[str, int] = {}  # key → how many of its tasks are with a child
         self.done: dict[str, tuple[str, str | None, CheckResult]] = {}  # key → (sha256, form id, result)
+        self.opened: dict[str, Opened] = {}  # read ahead, not asked for yet
         self.crashes = 0
 
     def __enter__(self) -> Checker:
@@ -289,6 +294,17 @@ class Checker:
         if self.workers:
             self.planned.extend(paths)
             self.planned_keys.update(str(p) for p in paths)
+
+    def read(self, path: Path) -> Opened:
+        """``read_regular(path)``, or what was read of it ahead if it is still that very file (the same
+        inode, size and modification time by ``lstat``)."""
+        ahead = self.opened.pop(str(path), None)
+        if ahead is not None:
+            now = os.lstat(path)
+            if (now.st_ino, now.st_dev, now.st_size, now.st_mtime_ns, now.st_mode) == \
+                    (ahead.st.st_ino, ahead.st.st_dev, ahead.st.st_size, ahead.st.st_mtime_ns, ahead.st.st_mode):
+                return ahead
+        return read_regular(path)
 
     def check(self, path: Path, data: bytes, sha256: str) -> CheckResult:
         """The check of these bytes of ``path``."""
@@ -323,6 +339,7 @@ class Checker:
         self.planned_keys.clear()
         self.handed.clear()
         self.done.clear()
+        self.opened.clear()
 
     # -- the pool ---------------------------------------------------------------------------------
 
@@ -376,6 +393,7 @@ class Checker:
             except OSError:
                 continue  # the caller says what it is when it comes to it
             if opened.data:
+                self.opened[key] = opened
                 self._start(_Task(key, path, opened.data, opened.sha256))
 
     def _wait_for(self, key: str) -> tuple[str, str | None, CheckResult] | None:
@@ -437,9 +455,9 @@ class Checker:
 
 
 def default_workers() -> int:
-    """Children checking at once: one per core but one (this process files and writes), at least one,
-    at most four (``COLLECTOR_WORKERS`` overrides)."""
-    return int(os.environ.get("COLLECTOR_WORKERS") or 0) or max(1, min(4, (os.cpu_count() or 1) - 1))
+    """Children checking at once: one per core, at most four (``COLLECTOR_WORKERS`` overrides). Checking
+    is most of the work; this process's own part (ledger, receipts, moves) mostly waits on the disk."""
+    return int(os.environ.get("COLLECTOR_WORKERS") or 0) or max(1, min(4, os.cpu_count() or 1))
 
 
 def can_start_children() -> bool:
