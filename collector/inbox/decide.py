@@ -48,7 +48,9 @@ class Decision:
         """Fill in form, unit, period and state of the record from the check result."""
         record.period = self.period_of(checked, datetime.fromisoformat(record.received))
         if checked.form is None:
-            record.state = "returned"
+            # a format only LibreOffice reads, on a machine without it: the clerk's to settle (held
+            # returns are read again every run, so installing LibreOffice settles it), not the unit's
+            record.state = "held" if checked.error_code == "no_converter" else "returned"
             unit, _ = self.roster.in_filename(record.name)
             record.unit = unit.name if unit else None
             record.reason = checked.problems[0].message if checked.problems else "无法读取"

@@ -129,6 +129,13 @@ def roster_line(written: str) -> str:
 def settle_hint(record: FileRecord) -> list[str]:
     """What the clerk does about a held return, with the command that settles it."""
     written = record.unit_written or ""
+    if "LibreOffice" in record.reason:
+        return [
+            "1. 安装 LibreOffice（免费，https://zh-cn.libreoffice.org/download/ 下载安装；Linux 上："
+            "sudo apt-get install libreoffice-writer libreoffice-calc）后运行 collect ingest：待确认的文件会重新读取；或",
+            "2. 请对方另存为 .docx / .xlsx 后重新报送；",
+            "3. 如果不应收这份表：把它从 held/ 文件夹移走即可。",
+        ]
     if record.reason.startswith("表头没有填写填报单位"):
         return [
             "1. 请对方在表头填写填报单位后重新报送；或",

@@ -128,3 +128,22 @@ def test_a_damaged_doc_is_one_error(tmp_path):
     result = check_file(path, FORMS)
     assert result.form is None and len(result.problems) == 1
     assert result.error_code in ("unreadable", "conversion_failed", "no_converter")
+
+
+@needs_soffice
+def test_without_libreoffice_an_ods_return_is_held_and_settles_once_it_is_installed(tmp_path, monkeypatch):
+    from collector.inbox.ingest import ingest
+    from collector.inbox.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "工作 目录", "dxal-2020").workspace
+    shutil.copyfile(WORD_SAMPLES / "units.csv", ws.root / "units.csv")
+    shutil.copyfile(FORMATS / "calc.ods", ws.inbox / "呼中林业局-统计表.ods")
+    path = os.environ["PATH"]
+    monkeypatch.setenv("PATH", "/nonexistent")
+    (outcome,) = ingest(ws, period="2020-06").outcomes
+    assert outcome.state == "held" and "LibreOffice" in outcome.reason
+    note = outcome.receipt.read_text(encoding="utf-8")
+    assert "安装 LibreOffice" in note and "libreoffice-writer" in note
+    monkeypatch.setenv("PATH", path)  # LibreOffice installed
+    (outcome,) = ingest(ws, period="2020-06").outcomes
+    assert (outcome.state, outcome.unit, outcome.settled) == ("accepted", "呼中林业局", True)
