@@ -85,7 +85,7 @@ class CheckResult:
             for ref in self.form.blank_refs:
                 values.append({"key": ref.key, "label": ref.label, "cell": self.cells.get(ref.key),
                                "value": self.values.get(ref.key)})
-        return {
+        out = {
             "file": shown(str(self.file)),
             "form": self.form.id if self.form else None,
             "unit": self.unit,
@@ -93,6 +93,9 @@ class CheckResult:
             "values": values,
             "problems": [{"level": p.level, "cell": p.cell, "key": p.key, "message": p.message} for p in self.problems],
         }
+        if ROLLUP_KEY in self.values:  # a consolidated return: the units it covers, its tallies and weights
+            out["rollup"] = self.values[ROLLUP_KEY]
+        return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -275,6 +275,7 @@ def test_a_hand_filled_tally_reads_as_the_tally_not_one_answer(tmp_path, forms):
     assert (result.values["org.in_plan"], result.values["org.mechanism"], result.values["org.resources"]) == (None, "是", None)
     assert coverage.weights == {"five_in.volunteer_share": 25.0}
     assert result.values["_rollup"]["tallies"]["org.in_plan"] == [22, 3, 0]  # what the ledger keeps
+    assert result.to_json()["rollup"]["units"] == 25  # collect check --json says it too
 
 
 def test_a_unit_own_return_covers_one_unit(forms):
