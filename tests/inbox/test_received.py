@@ -139,3 +139,19 @@ def test_a_duplicate_meeting_another_period_says_how_to_move_the_return(late_cle
     shutil.copy2(ws.archive / "2020-06" / "呼中区安委会.xlsx", ws.inbox / "第三次.xlsx")
     again = CliRunner().invoke(app, ["ingest", "-w", str(ws.root), "--period", "2020-06"], catch_exceptions=False)
     assert "完全相同" in again.output and "collect refile" not in again.output
+
+
+def test_the_report_sheets_show_the_received_time(late_clerk):
+    import openpyxl
+
+    from collector.reports.summarize import summarize
+
+    ws = late_clerk
+    _saved_at(make_return(ws.inbox / "呼中区安委会.xlsx", "呼中区安委会", seed=1), datetime(2020, 6, 29, 16, 20))
+    ingest(ws)
+    book = openpyxl.load_workbook(summarize(ws, "2020-06").path, read_only=True)
+    detail = [row for row in book["明细"].iter_rows(values_only=True)]
+    column = detail[0].index("收到时间")
+    assert detail[1][1] == "呼中区安委会" and detail[1][column] == datetime(2020, 6, 29, 16, 20)
+    sent = {row[1]: row for row in book["报送情况"].iter_rows(values_only=True)}
+    assert sent["呼中区安委会"][3:5] == ("按时", datetime(2020, 6, 29, 16, 20))
