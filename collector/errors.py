@@ -22,13 +22,18 @@ The tree::
     ├── RunLocked                   another run holds the workspace lock (exit 2)
     ├── RefileError                 the return to move to another period is not found or cannot be moved (exit 2)
     ├── ReportError                 the consolidated report could not be written
-    └── TemplateError               a blank template could not be written
+    ├── TemplateError               a blank template could not be written
+    └── StorageError                a file or folder of the workspace could not be read or written: a
+                                    read-only or full disk, a folder taken away, a file open elsewhere (exit 2)
 
 Library code raises these, translating third-party errors where they enter
-(``raise UnreadableWorkbook(...) from exc``); the CLI catches ``CollectorError`` once.
+(``raise UnreadableWorkbook(...) from exc``; an ``OSError`` with ``storage_error``); the CLI catches
+``CollectorError`` once, and anything else once more as a last resort (a Chinese line, exit 2).
 """
 
 from __future__ import annotations
+
+import errno
 
 
 class CollectorError(Exception):
@@ -159,3 +164,52 @@ class ReportError(CollectorError):
 
 class TemplateError(CollectorError):
     """A blank template could not be written."""
+
+
+class StorageError(CollectorError):
+    """A file or folder of the workspace could not be read or written (read-only or full disk, a folder
+    taken away, a file open in another program)."""
+
+    exit_code = 2  # the command could not run
+
+
+#: an OS error's number, in the clerk's words
+_OS_REASONS = {
+    errno.ENOSPC: "磁盘已满，请腾出空间后再试",
+    errno.EROFS: "所在的磁盘或文件夹是只读的",
+    errno.EACCES: "没有权限（文件夹只读，或文件正被其他程序打开）",
+    errno.EPERM: "没有权限（文件夹只读，或文件正被其他程序打开）",
+    errno.ENOENT: "文件或文件夹不存在（可能已被移走或删除）",
+    errno.ENOTDIR: "路径中有一项不是文件夹",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.EEXIST: "已经有同名的文件或文件夹",
+    errno.EBUSY: "正被其他程序占用",
+    errno.ENAMETOOLONG: "路径或文件名太长",
+    errno.EIO: "读写出错（磁盘或网络共享出了故障）",
+    errno.EMFILE: "同时打开的文件太多",
+}
+for _name in ("EDQUOT",):  # not on every system
+    if hasattr(errno, _name):
+        _OS_REASONS[getattr(errno, _name)] = "超出了磁盘配额，请腾出空间后再试"
+#: Windows: a file another program holds open (ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION)
+_WINDOWS_REASONS = {32: "文件正被其他程序打开（是否在 Excel/WPS 中打开着？请关闭后重试）", 33: "文件的一部分被其他程序锁定"}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in Chinese (never the system's English words)."""
+    winerror = getattr(exc, "winerror", None)
+    if winerror in _WINDOWS_REASONS:
+        return _WINDOWS_REASONS[winerror]
+    if exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    code = errno.errorcode.get(exc.errno or 0)
+    return f"系统拒绝了这次读写（{code or type(exc).__name__}）"
+
+
+def storage_error(exc: OSError, doing: str, path: object = None) -> StorageError:
+    """``exc`` as the clerk is told it: what could not be done, where, and why.
+
+    ``doing`` names the step (“写回执”, “建立文件夹 outbox/”); ``path`` defaults to the file the system
+    named."""
+    where = path if path is not None else exc.filename
+    return StorageError(f"{doing}失败：{os_reason(exc)}。", path=str(where) if where is not None else None)

@@ -10,9 +10,10 @@ from .output import format_demo
 
 
 def demo(
-    directory: Path = typer.Argument(Path("collector-demo"), help="演示工作目录（新建或空目录）。", file_okay=False),
+    directory: Path = typer.Argument(Path("collector-demo"), help="演示工作目录（新建或空目录；默认 collector-demo）。",
+                                     file_okay=False, show_default=False, metavar="目录"),
 ) -> None:
-    """演示：建立工作目录、模拟各单位报送、接收检查并写出汇总表。Run the whole job on sample data."""
+    """演示：建立工作目录、模拟各单位报送、接收检查并写出汇总表，全程用内置的样例数据。"""
     from ..jobs.demo import build_demo  # pandas loads only for this command
 
     result = build_demo(directory)

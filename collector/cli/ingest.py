@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from ..errors import UsageError
-from ..inbox.workspace import open_workspace
 from .output import format_ingest_summary, format_outcome
-from .workspace_option import WorkspaceOption
+from .workspace_option import WorkspaceOption, period_option, ready_workspace
 
 if TYPE_CHECKING:
     from ..inbox.ingest import FileOutcome
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 def _aliases(values: list[str]) -> list[tuple[str, str]]:
     pairs = []
     for value in values:
-        alias, sep, unit = value.partition("=")
+        alias, sep, unit = value.replace("＝", "=").partition("=")  # a full-width ＝ typed with a Chinese IME
         if not sep or not alias.strip() or not unit.strip():
             raise UsageError(f"--alias 的写法是 “别名=名单中的单位名称”，现为“{value}”。")
         pairs.append((alias.strip(), unit.strip()))
@@ -28,8 +27,9 @@ def _aliases(values: list[str]) -> list[tuple[str, str]]:
 
 
 def ingest(
-    period: str | None = typer.Option(None, "--period", help="把本次收到的表都记为这一期间（如 2020-06）。"),
-    alias: list[str] = typer.Option([], "--alias", help="先在 units.csv 中添加别名（别名=单位），再处理；可重复。"),
+    period: str | None = period_option("把本次收到的表都记为这一期间（如 2020-06）。"),
+    alias: list[str] = typer.Option([], "--alias", help="先在 units.csv 中添加别名（表上写的名称=名单中的单位），再处理。",
+                                     show_default=False, metavar="写的名称=单位"),
     received: str | None = typer.Option(
         None, "--received", metavar="日期",
         help="这批文件实际收到的日期（如 2020-06-29、2020年6月29日，可加时间 \"2020-06-29 17:30\"），"
@@ -38,11 +38,11 @@ def ingest(
 ) -> None:
     """处理 inbox/ 中的文件：已接收、退回、待确认或忽略，每个文件一行。
 
-    退出码：0 全部接收；1 有退回、待确认或稍后处理的文件（回执在 outbox/回执/）；130 按 Ctrl-C 中断。
+    退出码：0 全部接收（或没有新文件）；1 有退回、待确认或稍后处理的文件（回执在 outbox/回执/）；2 无法运行；130 按 Ctrl-C 中断。
     """
     from ..inbox.ingest import ingest as ingest_inbox  # the readers: only for the commands that read returns
 
-    ws = open_workspace(workspace)
+    ws = ready_workspace(workspace)
     pairs = _aliases(alias)
     try:
         if sys.stdout.isatty():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,8 +120,9 @@ def format_demo(result: DemoResult) -> str:
 # the inbox: init, ingest, watch, status, run
 
 
-def format_init(result: Any) -> str:
-    """What ``collect init`` made and what it left alone."""
+def format_init(result: Any, here: Path | None = None, today: date | None = None) -> str:
+    """What ``collect init`` made and what it left alone; a deadline already past; what to do next
+    (first ``cd`` into the workspace, when it is not the current folder)."""
     root = result.workspace.root
     lines = [f"工作目录：{root}"]
 
@@ -133,10 +136,28 @@ def format_init(result: Any) -> str:
         lines.append("已建立：" + "  ".join(rel(p) for p in result.created))
     if result.existing:
         lines.append("已存在（未改动）：" + "  ".join(rel(p) for p in result.existing))
+    if result.deadline_set:
+        lines.append(f"已在 collector.toml 中写入：{result.deadline_set} 截止 {result.config.deadlines[result.deadline_set]}")
     if result.config is not None:
         deadlines = "，".join(f"{p} 截止 {d.isoformat()}" for p, d in sorted(result.config.deadlines.items()))
         lines.append(f"统计表：{result.config.form}" + (f"（{deadlines}）" if deadlines else ""))
-    lines.append("下一步：在 units.csv 中按“单位,地区,别名”填写应报单位；收到的表放入 inbox/，然后运行 collect ingest。")
+        past = result.past_deadlines(today)
+        if past:
+            today = today or date.today()
+            example = f"{today.year}-{today.month:02d}"
+            lines.append(
+                f"注意：表格自带的截止日期 {'、'.join(d.isoformat() for d in sorted(past.values()))} 已经过了（是制表那年的）。"
+                f"若本次收集的是别的期间，请写明期间和截止日期，如：collect init --form {result.config.form} "
+                f"--period {example} --deadline {example}-28")
+    step = "下一步："
+    if here is not None and root != here.resolve():
+        try:
+            shown = os.path.relpath(root, here)
+        except ValueError:  # another drive (Windows)
+            shown = str(root)
+        shown = f'"{shown}"' if " " in shown else shown
+        step += f"cd {shown}，然后"
+    lines.append(step + "在 units.csv 中按“单位,地区,别名”填写应报单位；收到的表放入 inbox/，然后运行 collect ingest。")
     return "\n".join(lines)
 
 

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import typer
 
-from ..inbox.workspace import open_workspace
-from .workspace_option import WorkspaceOption
+from .workspace_option import WorkspaceOption, period_option, ready_workspace
 
 
 def run(
-    period: str | None = typer.Option(None, "--period", help="把本次收到的表都记为这一期间。"),
+    period: str | None = period_option("把本次收到的表都记为这一期间（如 2020-06）。"),
     workspace: Path | None = WorkspaceOption,
 ) -> None:
     """定时任务：处理 inbox/，更新已有的汇总表，输出报送情况；日志写入 logs/collect-run.log。
@@ -20,7 +19,7 @@ def run(
     """
     from ..jobs.run import run as run_job  # the readers: only for the commands that read returns
 
-    ws = open_workspace(workspace)
+    ws = ready_workspace(workspace)
     result = run_job(ws, period=period, on_line=typer.echo)
     if result.error:
         typer.echo(f"错误：{result.error}", err=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import storage_error
 from ..names import safe_file_name
 from ..reading.isolated import NotRegular, file_sha256
 from .arrivals import relative
@@ -337,20 +338,23 @@ class Filing:
         file above the size cap was never held: it is left for the next pass, as a new arrival."""
         if p.data is None:
             return
-        self.make_folder(self.ws.staging)
         staged = self.ws.staging / f"{p.sha256[:16]}{p.stored.suffix.lower()}"
-        with open(staged, "wb") as stream:
-            stream.write(p.data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.utime(staged, ns=(p.st.st_atime_ns, p.st.st_mtime_ns))
         try:
-            os.replace(staged, p.stored)
-        except OSError as exc:
-            if exc.errno != errno.EXDEV:
-                raise
-            shutil.move(staged, p.stored)
-            self.durable.file(p.stored)
+            self.make_folder(self.ws.staging)
+            with open(staged, "wb") as stream:
+                stream.write(p.data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.utime(staged, ns=(p.st.st_atime_ns, p.st.st_mtime_ns))
+            try:
+                os.replace(staged, p.stored)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                shutil.move(staged, p.stored)
+                self.durable.file(p.stored)
+        except OSError as exc:  # a full or read-only disk: the run stops, the re-run finishes the file
+            raise storage_error(exc, "把收到的文件复制到位", p.stored) from exc
         self.durable.folder(p.stored.parent)
 
 

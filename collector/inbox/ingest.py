@@ -32,7 +32,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import WorkspaceError
+from ..errors import WorkspaceError, storage_error
 from ..forms.model import Form, load_forms
 from ..names import shown
 from ..reading.check import CheckResult
@@ -120,7 +120,10 @@ def ingest(
             result.aliases.append(f"{alias}={unit}")
         roster = load_roster(workspace)
         for folder in workspace.folders():
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise storage_error(exc, "建立文件夹", folder) from exc
         workers = (default_workers() if parallel else 1) if can_start_children() else 0
         with Ledger(workspace.ledger_path, synchronous="FULL") as ledger, \
                 Checker(forms, workspace.schemas, expected=config.form, workers=workers) as checker:

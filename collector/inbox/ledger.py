@@ -178,6 +178,28 @@ _SELECT_COLUMNS = ", ".join(_COLUMNS)
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
+#: SQLite's words for what went wrong → the clerk's, with what to do
+_LEDGER_REASONS = [
+    (("malformed", "not a database", "file is encrypted"),
+     "台账文件已损坏。处理办法：把 collector.sqlite3 改名留存（如 collector.sqlite3.损坏），再把 archive/ 下各期间"
+     "文件夹中的表放回 inbox/，运行 collect ingest 重新建立台账"),
+    (("database or disk is full",), "磁盘已满，请腾出空间后再试"),
+    (("readonly database", "read-only"), "台账文件或所在文件夹是只读的，请检查文件夹的权限"),
+    (("database is locked", "database table is locked"), "台账正被另一个程序使用，请稍后再试"),
+    (("unable to open",), "打不开台账文件（所在文件夹只读、已被删除，或磁盘已满）"),
+    (("disk i/o error",), "读写台账时出错（磁盘已满或只读，或网络共享断开）"),
+]
+
+
+def ledger_reason(exc: Exception) -> str:
+    """SQLite's error in the clerk's words."""
+    text = str(exc).lower()
+    for words, reason in _LEDGER_REASONS:
+        if any(w in text for w in words):
+            return reason
+    return f"数据库出错（{type(exc).__name__}）"
+
+
 class Ledger:
     """The workspace's SQLite ledger. Use as a context manager."""
 
@@ -200,7 +222,7 @@ class Ledger:
         except sqlite3.Error as exc:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            raise LedgerError(f"台账数据库 {self.path} 无法打开：{exc}") from exc
+            raise LedgerError(f"台账数据库无法打开：{ledger_reason(exc)}", path=str(self.path)) from exc
 
     def _add_received_at(self) -> None:
         """A ledger of an earlier version: ``received_at`` added, filled from ``arrived_at`` — in one
@@ -226,7 +248,7 @@ class Ledger:
         try:
             return self.db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise LedgerError(f"台账数据库 {self.path} 读取失败：{exc}") from exc
+            raise LedgerError(f"台账数据库读取失败：{ledger_reason(exc)}", path=str(self.path)) from exc
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -274,7 +296,7 @@ class Ledger:
                 self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             self.db.execute("ROLLBACK") if self.db.in_transaction else None
-            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+            raise LedgerError(f"台账数据库写入失败：{ledger_reason(exc)}", path=str(self.path)) from exc
         record.id = file_id
         record.version = row["version"]
         return file_id
@@ -287,7 +309,7 @@ class Ledger:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             self.db.execute("ROLLBACK") if self.db.in_transaction else None
-            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+            raise LedgerError(f"台账数据库写入失败：{ledger_reason(exc)}", path=str(self.path)) from exc
 
     def update(self, file_id: int, **changes: Any) -> None:
         """Change columns of one file (e.g. ``moved=1``, ``stored_path=…``, ``receipt_path=…``)."""
@@ -298,7 +320,7 @@ class Ledger:
         try:
             self.db.execute(f"UPDATE files SET {sets} WHERE id = ?", (*changes.values(), file_id))
         except sqlite3.Error as exc:
-            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+            raise LedgerError(f"台账数据库写入失败：{ledger_reason(exc)}", path=str(self.path)) from exc
 
     def mark_moved(self, file_ids: list[int]) -> None:
         """``moved = 1`` for these files, in one transaction."""
@@ -310,7 +332,7 @@ class Ledger:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             self.db.execute("ROLLBACK") if self.db.in_transaction else None
-            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+            raise LedgerError(f"台账数据库写入失败：{ledger_reason(exc)}", path=str(self.path)) from exc
 
     def refile(self, file_id: int, period: str, *, at: str, stored_path: str | None,
                receipt_path: str | None) -> RefileRow:
@@ -340,7 +362,7 @@ class Ledger:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             self.db.execute("ROLLBACK") if self.db.in_transaction else None
-            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+            raise LedgerError(f"台账数据库写入失败：{ledger_reason(exc)}", path=str(self.path)) from exc
         return RefileRow(int(cursor.lastrowid or 0), file_id, before["period"], period, at, before["stored_path"],
                          stored_path, before["receipt_path"], 0)
 
@@ -349,7 +371,7 @@ class Ledger:
         try:
             self.db.execute("UPDATE refiles SET moved = 1 WHERE id = ?", (refile_id,))
         except sqlite3.Error as exc:
-            raise LedgerError(f"台账数据库 {self.path} 写入失败：{exc}") from exc
+            raise LedgerError(f"台账数据库写入失败：{ledger_reason(exc)}", path=str(self.path)) from exc
 
     def refiles(self, file_id: int | None = None, *, unfinished: bool = False) -> list[RefileRow]:
         """The moves to another period, oldest first: of one file, or (``unfinished``) those whose

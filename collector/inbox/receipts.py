@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..errors import storage_error
 from ..forms.model import Form
 from ..names import safe_file_name
 from .ledger import FileRecord, Ledger, ProblemRow
@@ -213,19 +214,23 @@ def _problem_lines(problems: list[ProblemRow], form: Form | None) -> list[str]:
     return lines
 
 
-_MADE: set[Path] = set()
-
-
 def write_receipt(path: Path, text: str) -> None:
-    """Write a receipt, replacing one for the same file.
+    """Write a receipt, replacing one for the same file; its folder is made when it is missing (the
+    first receipt of a period, or the clerk removed the folder under a running watch).
 
     Not via a temporary file: ingest writes the receipt before the file's row is committed, at a path
     fixed by the file's bytes, so a receipt cut short by a crash is written again by the re-run."""
-    if path.parent not in _MADE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _MADE.add(path.parent)
-    with open(path, "wb") as stream:
-        stream.write(text.encode("utf-8-sig"))
+    data = text.encode("utf-8-sig")
+    try:
+        try:
+            stream = open(path, "wb")
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            stream = open(path, "wb")
+        with stream:
+            stream.write(data)
+    except OSError as exc:
+        raise storage_error(exc, "写回执", path) from exc
 
 
 def receipt_from_ledger(workspace: Workspace, ledger: Ledger, record: FileRecord, forms: dict[str, Form],

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ..errors import RosterError
+from ..errors import RosterError, os_reason
 from .workspace import ROSTER_HEADER, Workspace
 
 #: suffixes that name the same body in different ways (longest first)
@@ -243,6 +243,9 @@ def _text_index(names: Iterable[tuple[str, Unit]]) -> tuple[dict[str, tuple[int,
 def load_roster(workspace: Workspace) -> Roster:
     """Read ``units.csv`` or ``units.xlsx``; a missing or unreadable roster is a RosterError."""
     path = workspace.roster_path
+    if path is None and (workspace.root / "units.csv").is_dir():
+        raise RosterError("units.csv 是一个文件夹，不是单位名单；请把它改名或移走，再运行 collect init 生成名单。",
+                          path=str(workspace.root / "units.csv"))
     if path is None:
         raise RosterError(
             f"工作目录 {workspace.root} 中没有单位名单 units.csv。请运行 collect init 生成后，"
@@ -274,7 +277,7 @@ def _csv_rows(path: Path) -> list[list[str]]:
     try:
         text = decode_csv(path.read_bytes())
     except OSError as exc:
-        raise RosterError(f"无法读取单位名单：{exc.strerror or exc}", path=str(path)) from exc
+        raise RosterError(f"无法读取单位名单：{os_reason(exc)}。", path=str(path)) from exc
     except RosterError as exc:
         raise RosterError(exc.message, path=str(path)) from exc
     try:
@@ -345,7 +348,10 @@ def add_alias(workspace: Workspace, unit_name: str, alias: str) -> Unit:
         raise RosterError(f"“{alias}”已经是“{other.name}”的名称或别名。", path=str(path))
     if path.suffix.lower() != ".csv":
         raise RosterError(f"请用 Excel 打开 {path.name}，在“{unit.name}”一行的“别名”栏填上“{alias}”。", path=str(path))
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RosterError(f"无法读取单位名单：{os_reason(exc)}。", path=str(path)) from exc
     text = decode_csv(data)
     encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else ("utf-8" if _is_utf8(data) else "gb18030")
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -365,8 +371,19 @@ def add_alias(workspace: Workspace, unit_name: str, alias: str) -> Unit:
     out = io.StringIO()
     csv.writer(out, lineterminator=newline).writerows(rows)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(out.getvalue().encode(encoding))
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(out.getvalue().encode(encoding))
+        tmp.replace(path)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        if isinstance(exc, PermissionError):
+            reason = "文件被占用或只读（是否在 Excel/WPS 中打开着？请关闭后重试）"
+        else:
+            reason = os_reason(exc)
+        raise RosterError(f"无法把别名“{alias}”写入单位名单：{reason}。", path=str(path)) from exc
     return Unit(unit.name, unit.region, (*unit.aliases, alias))
 
 

@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from ..errors import RunLocked, UsageError, WorkspaceError
+from ..errors import RunLocked, UsageError, WorkspaceError, os_reason, storage_error
 from ..names import safe_file_name  # noqa: F401  (where the reports have always found it)
 
 if TYPE_CHECKING:
@@ -57,10 +58,43 @@ PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2]|W(0[1-9]|[1-4]\d|5[0-3])|H[12])
 
 
 def check_period(period: str) -> str:
-    """``2020-06``, ``2020-W25``, ``2020-H2``; anything else is a usage error."""
+    """``2020-06``, ``2020-W25``, ``2020-H2``; anything else is a usage error (which says the period
+    meant, when the text is another way of writing one: “是不是 2020-06？”)."""
     if not PERIOD_RE.match(period):
+        meant = normalize_period(period)
+        if meant is not None:
+            raise UsageError(f"期间“{period}”格式不对：是不是 {meant}？")
         raise UsageError(f"期间“{period}”格式不对：应为 YYYY-MM（如 2020-06）、YYYY-Www（如 2020-W25）或 YYYY-H1/H2。")
     return period
+
+
+#: a period as a clerk types it → (year, month / week / half)
+_PERIOD_SPELLINGS = [
+    (re.compile(r"(\d{4})(?:[-./年]?)(0[1-9]|1[0-2])月?"), "{0}-{1:02d}"),  # 202006, 2020-06, 2020年06月
+    (re.compile(r"(\d{4})[-./年]([1-9])月?"), "{0}-{1:02d}"),  # 2020-6, 2020年6月, 2020.6
+    (re.compile(r"(\d{4})[-年]?(?:W|第)(\d{1,2})周?"), "{0}-W{1:02d}"),  # 2020W25, 2020-w25, 2020年第25周
+    (re.compile(r"(\d{4})[-年]?(?:H1|上半年)"), "{0}-H1"),
+    (re.compile(r"(\d{4})[-年]?(?:H2|下半年)"), "{0}-H2"),
+]
+
+
+def normalize_period(text: str) -> str | None:
+    """The period ``text`` means, written the one way (``2020-6``, ``2020年6月``, ``202006``,
+    ``2020.06``, ``2020/06``, ``２０２０－０６ `` → ``2020-06``); None when it means none."""
+    folded = unicodedata.normalize("NFKC", str(text)).strip().upper().replace(" ", "")
+    folded = folded.replace("/", "-")
+    for pattern, shape in _PERIOD_SPELLINGS:
+        match = pattern.fullmatch(folded)
+        if match:
+            numbers = [int(g) for g in match.groups()]
+            period = shape.format(*numbers)
+            return period if PERIOD_RE.match(period) else None
+    return None
+
+
+def parse_period(text: str) -> str:
+    """A period as the clerk typed it, in its one spelling; a usage error when it means none."""
+    return check_period(normalize_period(text) or text)
 
 
 def period_start(period: str) -> date:
@@ -127,18 +161,29 @@ class Config:
     deadlines: dict[str, date] = field(default_factory=dict)
 
     def to_toml(self) -> str:
-        lines = [
-            "# collector 工作目录配置。修改后保存即可生效。",
-            f'form = "{self.form}"          # 收集的统计表（schemas/ 中的 id）',
-            f'office = "{self.office}"      # 本单位名称，汇总表的“填报单位”',
-            f'contact = "{self.contact}"    # 汇总表的联系人',
-            f'phone = "{self.phone}"        # 汇总表的电话',
-            "",
-            "# 各期间的报送截止日期：期间 = 日期",
-            "[deadlines]",
-        ]
-        lines += [f'"{p}" = {d.isoformat()}' for p, d in sorted(self.deadlines.items())]
-        return "\n".join(lines) + "\n"
+        """A new ``collector.toml`` saying this, with a comment on each line for the clerk. Written by a
+        TOML library: whatever the office's name holds (a quote, a backslash), the file reads back."""
+        import tomlkit
+
+        doc = tomlkit.document()
+        doc.add(tomlkit.comment("collector 工作目录配置。修改后保存即可生效。"))
+        for key, value, words in (
+            ("form", self.form, "收集的统计表（schemas/ 中的 id）"),
+            ("office", self.office, "本单位名称，汇总表的“填报单位”"),
+            ("contact", self.contact, "汇总表的联系人"),
+            ("phone", self.phone, "汇总表的电话"),
+        ):
+            item = tomlkit.item(value)
+            item.comment(words)
+            doc.add(key, item)
+        doc.add(tomlkit.nl())
+        table = tomlkit.table()
+        table.add(tomlkit.comment("各期间的报送截止日期：期间 = 日期"))
+        for period, day in sorted(self.deadlines.items()):
+            table.add(period, day)
+        doc.add("deadlines", table)
+        text = tomlkit.dumps(doc)
+        return text if text.endswith("\n") else text + "\n"
 
 
 @dataclass
@@ -214,14 +259,22 @@ class Workspace:
     def config(self) -> Config:
         """Read ``collector.toml``; a missing or broken config is a WorkspaceError."""
         if not self.config_path.is_file():
-            raise WorkspaceError(
-                f"{self.root} 不是工作目录（没有 {CONFIG_NAME}）。请先运行：collect init --form 表格编号，"
-                "或用 --workspace 指定工作目录。"
-            )
+            raise WorkspaceError(not_a_workspace(self.root))
         try:
             data = tomllib.loads(self.config_path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise WorkspaceError(f"配置文件 {self.config_path} 无法读取：{exc}") from exc
+        except OSError as exc:
+            raise WorkspaceError(f"配置文件无法读取：{os_reason(exc)}。", path=str(self.config_path)) from exc
+        except UnicodeDecodeError as exc:
+            raise WorkspaceError("配置文件不是 UTF-8 编码；请用记事本打开，另存为 UTF-8。",
+                                 path=str(self.config_path)) from exc
+        except tomllib.TOMLDecodeError as exc:
+            line = re.search(r"line (\d+)", str(exc))
+            where = f"第 {line.group(1)} 行" if line else "其中有一处"
+            raise WorkspaceError(
+                f"配置文件{where}写法不对（常见原因：文字两边的英文引号 \"\" 缺了一个，或文字里有引号、反斜杠 \\）。"
+                "请用记事本改正；也可以把它改名留存，再运行 collect init 重新生成。",
+                path=str(self.config_path),
+            ) from exc
         if not isinstance(data.get("form"), str) or not data["form"]:
             raise WorkspaceError(f"配置文件 {self.config_path} 缺少 form（统计表编号）。")
         deadlines = {}
@@ -243,6 +296,80 @@ def open_workspace(root: Path | None) -> Workspace:
     return Workspace((root or Path.cwd()).resolve())
 
 
+def nearest_workspaces(root: Path) -> list[Path]:
+    """Workspaces near ``root``: the nearest folder above it with a ``collector.toml``, then the folders
+    right inside it that have one."""
+    found = []
+    for parent in root.parents:
+        if (parent / CONFIG_NAME).is_file():
+            found.append(parent)
+            break
+    try:
+        found += sorted(child for child in root.iterdir() if child.is_dir() and (child / CONFIG_NAME).is_file())
+    except OSError:
+        pass
+    return found
+
+
+def not_a_workspace(root: Path) -> str:
+    """What to tell a clerk who ran a command outside a workspace: where the nearest one is."""
+    text = f"{root} 不是工作目录（没有 {CONFIG_NAME}）。"
+    near = nearest_workspaces(root)
+    if near:
+        def shown(path: Path) -> str:
+            try:
+                relative = os.path.relpath(path, root)
+            except ValueError:  # another drive (Windows)
+                relative = str(path)
+            return f'"{relative}"' if " " in relative else relative
+
+        names = "、".join(shown(p) for p in near[:3])
+        return text + f"附近的工作目录：{names}。请先 cd {shown(near[0])}，或在命令后加 -w {shown(near[0])}。"
+    return text + "请先 cd 到工作目录，或在命令后加 -w 工作目录；还没有工作目录时运行：collect init 目录名 --form 表格编号。"
+
+
+def configured_form_id(workspace: Workspace) -> str:
+    """The form ``collector.toml`` names, checked against the forms there are (a mistyped id is a
+    WorkspaceError: nothing can run on it)."""
+    from ..forms.model import load_forms
+
+    config = workspace.config()
+    forms = load_forms(workspace.schemas)
+    if config.form not in forms:
+        known = "、".join(f"{f.id}（{f.title}）" for f in forms.values())
+        raise WorkspaceError(f"配置文件中的统计表编号“{config.form}”不存在；请改为以下之一：{known}",
+                             path=str(workspace.config_path))
+    return config.form
+
+
+def update_config(workspace: Workspace, **changes: object) -> Config:
+    """Change keys of ``collector.toml`` (``deadlines``: periods to set, others kept), keeping the
+    clerk's comments and layout; written whole or not at all."""
+    import tomlkit
+
+    workspace.config()  # a broken file is said, not overwritten
+    path = workspace.config_path
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8-sig"))
+        for key, value in changes.items():
+            if key == "deadlines":
+                table = doc.get("deadlines")
+                if table is None:
+                    table = tomlkit.table()
+                    doc.add("deadlines", table)
+                for period, day in sorted(dict(value).items()):  # type: ignore[call-overload]
+                    table[check_period(period)] = day
+            else:
+                doc[key] = value
+        with staged_file(workspace.root, ".toml") as tmp:
+            text = tomlkit.dumps(doc)
+            tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+            os.replace(tmp, path)
+    except OSError as exc:
+        raise storage_error(exc, "写配置文件", path) from exc
+    return workspace.config()
+
+
 # ---------------------------------------------------------------------------------------------
 # making a workspace
 
@@ -256,14 +383,35 @@ class InitResult:
     existing: list[Path] = field(default_factory=list)
     config: Config | None = None
     imported: ImportResult | None = None  # the form made from the blank (init --from)
+    #: the deadlines the form brings with it
+    form_deadlines: dict[str, date] = field(default_factory=dict)
+    #: the period whose deadline was set in an existing config
+    deadline_set: str | None = None
+
+    def past_deadlines(self, today: date | None = None) -> dict[str, date]:
+        """The form's own deadlines the workspace has taken over and that are over already (the plan
+        was made for another year, most likely) — when they are all it has."""
+        today = today or date.today()
+        deadlines = self.config.deadlines if self.config is not None else {}
+        if self.deadline_set or any(self.form_deadlines.get(p) != d for p, d in deadlines.items()):
+            return {}
+        return {p: d for p, d in deadlines.items() if d < today}
 
 
-def init_workspace(root: Path, form_id: str | None, office: str = "", *, from_blank: Path | None = None) -> InitResult:
+def init_workspace(root: Path, form_id: str | None, office: str = "", *, from_blank: Path | None = None,
+                   period: str | None = None, deadline: date | None = None) -> InitResult:
     """Make the folders, ``collector.toml`` and an empty roster; never overwrite anything.
 
-    ``from_blank``: the blank table that came down; its form is made (``schemas/<id>.toml``) and collected."""
+    ``from_blank``: the blank table that came down; its form is made (``schemas/<id>.toml``) and collected.
+    ``period`` with ``deadline``: the period this workspace collects and its deadline, in place of the
+    form's bundled ones (a form with no date field, a plan from another year); in a workspace that
+    has its config already, that one period's deadline is set in it."""
     from ..forms.model import load_forms
 
+    if (period is None) != (deadline is None):
+        raise UsageError("--period 和 --deadline 要一起写，如：--period 2020-06 --deadline 2020-06-30。")
+    if period is not None:
+        period = check_period(period)
     workspace = Workspace(Path(root).resolve())
     imported = _form_from_blank(workspace, from_blank, form_id) if from_blank is not None else None
     form_id = imported.form.id if imported is not None else form_id
@@ -272,15 +420,20 @@ def init_workspace(root: Path, form_id: str | None, office: str = "", *, from_bl
         known = "、".join(f"{f.id}（{f.title}）" for f in forms.values())
         raise UsageError(f"没有编号为“{form_id}”的统计表。可用的有：{known}")
     form = forms[form_id]
-    result = InitResult(workspace)
+    result = InitResult(workspace, form_deadlines=dict(form.deadlines))
     try:
         workspace.root.mkdir(parents=True, exist_ok=True)
         for folder in workspace.folders():
             (result.existing if folder.is_dir() else result.created).append(folder)
             folder.mkdir(parents=True, exist_ok=True)
-        config = Config(form=form.id, office=office, deadlines=dict(form.deadlines))
+        deadlines = {period: deadline} if period is not None and deadline is not None else dict(form.deadlines)
+        config = Config(form=form.id, office=office, deadlines=deadlines)
         if workspace.config_path.exists():
-            result.existing.append(workspace.config_path)
+            if period is not None:
+                update_config(workspace, deadlines={period: deadline})
+                result.deadline_set = period
+            else:
+                result.existing.append(workspace.config_path)
         else:
             _write_new(workspace.config_path, config.to_toml().encode("utf-8"))
             result.created.append(workspace.config_path)
@@ -291,7 +444,7 @@ def init_workspace(root: Path, form_id: str | None, office: str = "", *, from_bl
             _write_new(workspace.root / ROSTER_NAMES[0], (ROSTER_HEADER + "\r\n").encode("utf-8-sig"))
             result.created.append(workspace.root / ROSTER_NAMES[0])
     except OSError as exc:
-        raise WorkspaceError(f"无法在 {workspace.root} 建立工作目录：{exc.strerror or exc}") from exc
+        raise storage_error(exc, f"在 {workspace.root} 建立工作目录") from exc
     result.config = workspace.config()
     result.imported = imported
     return result
@@ -381,7 +534,7 @@ class WorkspaceLock:
         try:
             stream = open(self.path, "a+b")
         except OSError as exc:
-            raise WorkspaceError(f"无法建立锁文件 {self.path}：{exc.strerror or exc}") from exc
+            raise WorkspaceError(f"无法建立锁文件 {self.path}：{os_reason(exc)}。") from exc
         deadline = time.monotonic() + self.wait
         while True:
             if _try_lock(stream):
@@ -391,12 +544,20 @@ class WorkspaceLock:
                 stream.close()
                 raise RunLocked(f"工作目录正被占用（{holder}），本次不运行。请等它结束后再试。", path=str(self.path))
             time.sleep(0.05)
-        stream.seek(0)
-        stream.truncate()
-        tail = f"，进程 {os.getpid()}，开始于 {datetime.now():%Y-%m-%d %H:%M:%S}".encode()
-        purpose = self.purpose.encode()[: HOLDER_BYTES - len(tail)].decode("utf-8", "ignore").encode()
-        stream.write(purpose + tail)  # within HOLDER_BYTES, cut between characters
-        stream.flush()
+        try:
+            stream.seek(0)
+            stream.truncate()
+            tail = f"，进程 {os.getpid()}，开始于 {datetime.now():%Y-%m-%d %H:%M:%S}".encode()
+            purpose = self.purpose.encode()[: HOLDER_BYTES - len(tail)].decode("utf-8", "ignore").encode()
+            stream.write(purpose + tail)  # within HOLDER_BYTES, cut between characters
+            stream.flush()
+        except OSError as exc:  # a full disk
+            _unlock(stream)
+            try:
+                stream.close()
+            except OSError:  # the holder's words could not be written: nothing is lost
+                pass
+            raise storage_error(exc, "写锁文件", self.path) from exc
         self._stream = stream
         self._held[key] = 1
         self._streams[key] = stream

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import UsageError, storage_error
 from ..forms.model import load_forms
 from ..inbox.ingest import IngestResult, ingest
 from ..inbox.roster import load_roster
-from ..inbox.workspace import Workspace, init_workspace
+from ..inbox.workspace import Workspace, init_workspace, update_config
 from ..reports.status import StatusReport, status_report
 from ..reports.summarize import SummaryResult, summarize
 from .samples import realistic_values, write_return
@@ -51,12 +51,17 @@ def build_demo(root: Path, *, seed: int = 20200630) -> DemoResult:
     root = Path(root)
     if root.exists() and any(root.iterdir()):
         raise UsageError(f"目录 {root} 已存在且不是空的；演示需要一个新目录，例如：collect demo 演示目录2")
+    try:
+        return _play(root, seed)
+    except OSError as exc:  # the returns and the roster written here (the library maps its own)
+        raise storage_error(exc, "写演示文件") from exc
+
+
+def _play(root: Path, seed: int) -> DemoResult:
     workspace = init_workspace(root, DEMO_FORM, office=DEMO_OFFICE).workspace
-    config = workspace.config()
-    config.contact, config.phone = "王明", "0457-2123456"
     # the demo plays June 2020 today: its deadline is set a week ahead, so arrivals are on time
-    config.deadlines[DEMO_PERIOD] = date.today() + timedelta(days=7)
-    workspace.config_path.write_text(config.to_toml(), encoding="utf-8")
+    update_config(workspace, contact="王明", phone="0457-2123456",
+                  deadlines={DEMO_PERIOD: date.today() + timedelta(days=7)})
     (workspace.root / "units.csv").write_bytes(ROSTER.read_bytes())
 
     form = load_forms(workspace.schemas)[DEMO_FORM]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from ..errors import CollectorError
+from ..errors import CollectorError, os_reason
 from ..inbox.ingest import FileOutcome, IngestResult, ingest
 from ..inbox.ledger import Ledger
 from ..inbox.workspace import Workspace, WorkspaceLock, check_period
@@ -153,9 +153,17 @@ class _Log:
         if echo and self.on_line is not None:
             self.on_line(text)
         if self.stream is not None:
-            self.stream.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} {text}\n")
-            self.stream.flush()
+            try:
+                self.stream.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} {text}\n")
+                self.stream.flush()
+            except OSError as exc:  # a full disk: the run goes on, told on the screen only
+                self.close()
+                self.line(f"注意：日志 {self.result.log_path} 无法写入（{os_reason(exc)}），以下只显示在屏幕上。")
 
     def close(self) -> None:
-        if self.stream is not None:
-            self.stream.close()
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            try:
+                stream.close()
+            except OSError:  # what could not be written is lost with it
+                pass

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from ..forms.model import Activity, Form
 from ..reports.outliers import related_pairs
 from ..reports.seed_sheet import fill_line, format_number, write_seed_sheet
+from ..reports.xlsx_tables import save_workbook
 
 #: typical size of a count by its unit of measure: (low, high)
 _RANGES = {"人次": (20, 900), "人": (5, 300), "场": (0, 12), "场次": (0, 12), "次": (0, 15), "个": (0, 20),
@@ -88,5 +89,5 @@ def write_return(
     ws.title = sheet_name
     write_seed_sheet(ws, form, header, lines)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ReportError
+from ..errors import ReportError, os_reason, storage_error
 from ..inbox.ledger import Ledger
 from ..inbox.roster import load_roster
 from ..inbox.workspace import Workspace, check_period, safe_file_name, staged_file
@@ -75,7 +75,10 @@ def export(workspace: Workspace, period: str) -> ExportResult:
     table = export_table(workspace, period)
     form = configured_form(workspace)
     stem = workspace.outbox / f"{safe_file_name(form.title)}_{period}_明细"
-    workspace.outbox.mkdir(parents=True, exist_ok=True)
+    try:
+        workspace.outbox.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, "建立文件夹 outbox/", workspace.outbox) from exc
     csv_path, parquet_path = stem.with_suffix(".csv"), stem.with_suffix(".parquet")
     # the value column mixes numbers and text: Parquet needs one type, so text goes as text
     text_values = table["数值"].map(lambda v: None if v is None else (v if isinstance(v, str) else _number_text(v)))
@@ -96,7 +99,7 @@ def _write(path: Path, write: Callable[[Path], None]) -> None:
     except PermissionError as exc:
         raise ReportError(f"{path.name} 无法写入：文件被占用（是否在 Excel/WPS 中打开着？请关闭后重试）。", path=str(path.parent)) from exc
     except OSError as exc:
-        raise ReportError(f"{path.name} 无法写入：{exc.strerror or exc}", path=str(path.parent)) from exc
+        raise ReportError(f"{path.name} 无法写入：{os_reason(exc)}。", path=str(path.parent)) from exc
 
 
 def _number_text(value: float | int) -> str:

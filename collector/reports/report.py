@@ -34,7 +34,7 @@ from ..forms.model import Activity, Form
 from .rollup import Rollup, Total, tally_text
 from .safe_cells import set_text, set_value
 from .seed_sheet import fill_line, format_number, write_seed_sheet
-from .xlsx_tables import TableColumns, TableRows, stream_rows
+from .xlsx_tables import TableColumns, TableRows, save_workbook, stream_rows
 
 _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -415,7 +415,7 @@ def write_report(path: Path, data: ReportInput) -> None:
     for name, value in data.stamp.items():
         wb.custom_doc_props.append(StringProperty(name=name, value=value))
     _write_rollup_sheet(wb, data)
-    wb.save(path)
+    save_workbook(wb, path)
     stream_rows(path, [
         TableColumns("明细", _detail_columns(data)),
         TableRows("报送情况", _status_rows(data), [data.status_line] if data.status_line else []),

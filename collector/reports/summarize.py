@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json
 
-from ..errors import ReportError, WorkspaceError
+from ..errors import ReportError, WorkspaceError, os_reason, storage_error
 from ..forms.model import Form, load_forms
 from ..inbox.ledger import FileRecord, Ledger
 from ..inbox.period_files import PeriodFiles, read_period
@@ -225,7 +225,10 @@ def _summarize(workspace: Workspace, period: str, made_on: date | None, now: dat
         status_line=status.summary_line(), issues=issues,
     )
     target = report_path(workspace, period, form)
-    workspace.outbox.mkdir(parents=True, exist_ok=True)
+    try:
+        workspace.outbox.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, "建立文件夹 outbox/", workspace.outbox) from exc
     return _write_atomically(target, data, len(suspects))
 
 
@@ -244,5 +247,5 @@ def _write_atomically(target: Path, data: ReportInput, suspects: int) -> Summary
                 final, aside = _aside_name(target), True
                 os.replace(tmp, final)
     except OSError as exc:
-        raise ReportError(f"汇总表无法写入 {target.parent}：{exc}") from exc
+        raise ReportError(f"汇总表无法写入：{os_reason(exc)}。", path=str(target.parent)) from exc
     return SummaryResult(path=final, moved_aside=aside, locked_path=target if aside else None, **result)

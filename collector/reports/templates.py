@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import TemplateError, UsageError
+from ..errors import TemplateError, UsageError, os_reason
 from ..forms.layout import (
     META_MAP_HEAD,
     META_SHEET,
@@ -56,6 +56,7 @@ from ..forms.layout import (
 )
 from ..forms.model import BlankRef, Form, Line
 from ..inbox.workspace import Workspace, check_period, safe_file_name, staged_file
+from .xlsx_tables import save_workbook
 
 if TYPE_CHECKING:
     from openpyxl import Workbook as OpenpyxlWorkbook
@@ -378,12 +379,12 @@ def _save(wb: OpenpyxlWorkbook, path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with staged_file(path.parent, ".xlsx") as tmp:
-            wb.save(tmp)
+            save_workbook(wb, tmp)
             tmp.replace(path)
     except PermissionError as exc:
         raise TemplateError(f"无法写入 {path}：文件被占用或没有权限（是否在 Excel/WPS 中打开着？请关闭后重试）。") from exc
     except OSError as exc:
-        raise TemplateError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+        raise TemplateError(f"无法写入 {path}：{os_reason(exc)}。") from exc
 
 
 def write_template(form: Form, unit: str, period: str | None, folder: Path) -> WrittenTemplate:

@@ -10,6 +10,7 @@ The rest of the workbook stays exactly as openpyxl wrote it.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import zipfile
@@ -194,6 +195,15 @@ def _splice(xml: str, table: Table) -> str:
         count=1,
     )
     return "".join([head, *rows, tail])
+
+
+def save_workbook(workbook: Any, path: Path) -> None:
+    """An openpyxl workbook saved to ``path``. Made in memory, then written in one go: openpyxl's own
+    save leaves its zip open when the disk refuses (full, read-only), and Python later prints that
+    error with a traceback."""
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    Path(path).write_bytes(buffer.getvalue())
 
 
 def stream_rows(path: Path, tables: Sequence[Table]) -> None:

@@ -439,8 +439,8 @@ def test_cli_ingest_refuses_bad_input_without_a_traceback(tmp_path, ws):
     result = runner.invoke(app, ["ingest", "-w", str(tmp_path / "无此目录")])
     assert result.exit_code == 2  # could not run
     assert "不是工作目录" in result.output and "Traceback" not in result.output
-    result = runner.invoke(app, ["ingest", "-w", str(ws.root), "--period", "2020-6"])
-    assert result.exit_code == 2 and "期间“2020-6”格式不对" in result.output
+    result = runner.invoke(app, ["ingest", "-w", str(ws.root), "--period", "2020-13"])
+    assert result.exit_code == 2 and "期间“2020-13”格式不对" in result.output
     result = runner.invoke(app, ["ingest", "-w", str(ws.root), "--alias", "无等号"])
     assert result.exit_code == 2 and "--alias 的写法" in result.output
 

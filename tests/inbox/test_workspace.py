@@ -177,3 +177,102 @@ def test_the_holders_name_lies_outside_the_locked_byte_range(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+# -- collector.toml written by a TOML library ------------------------------------------------------
+
+
+@pytest.mark.parametrize("office", ['某县"安委办', "某县\\安委办", "某县安委办\n（盖章）", "'引号'"])
+def test_any_office_name_reads_back(tmp_path, office):
+    ws = init_workspace(tmp_path / "ws", "dxal-2020", office=office).workspace
+    assert ws.config().office == office
+    assert ws.config_path.read_text(encoding="utf-8").startswith("# collector 工作目录配置。")
+
+
+def test_update_config_keeps_the_clerks_comments(tmp_path):
+    from collector.inbox.workspace import update_config
+
+    ws = init_workspace(tmp_path / "ws", "dxal-2020").workspace
+    text = ws.config_path.read_text(encoding="utf-8").replace('contact = ""', 'contact = "王明"  # 办公室小王')
+    ws.config_path.write_text("# 县里的配置，勿删\n" + text, encoding="utf-8")
+    config = update_config(ws, phone="0457-1", deadlines={"2021-06": date(2021, 6, 30)})
+    assert (config.contact, config.phone) == ("王明", "0457-1")
+    assert config.deadlines == {"2020-06": date(2020, 6, 30), "2021-06": date(2021, 6, 30)}
+    text = ws.config_path.read_text(encoding="utf-8")
+    assert text.startswith("# 县里的配置，勿删\n") and "# 办公室小王" in text
+
+
+def test_a_broken_config_says_which_line_in_chinese(tmp_path):
+    from collector.errors import WorkspaceError
+
+    ws = init_workspace(tmp_path / "ws", "dxal-2020").workspace
+    ws.config_path.write_text('form = "dxal-2020"\noffice = "某县"安委办"\n', encoding="utf-8")
+    with pytest.raises(WorkspaceError) as caught:
+        ws.config()
+    assert caught.value.message.startswith("配置文件第 2 行写法不对")
+    assert "Illegal" not in str(caught.value) and "line" not in caught.value.message
+
+
+# -- init with the period and deadline of this workspace ---------------------------------------------
+
+
+def test_init_with_period_and_deadline(tmp_path):
+    result = init_workspace(tmp_path / "ws", "changchun-2019", period="2020-06", deadline=date(2020, 6, 30))
+    assert result.config.deadlines == {"2020-06": date(2020, 6, 30)}
+    assert result.past_deadlines(date(2020, 6, 1)) == {}
+    again = init_workspace(tmp_path / "ws", "changchun-2019", period="2020-12", deadline=date(2020, 12, 25))
+    assert again.deadline_set == "2020-12"
+    assert again.config.deadlines == {"2020-06": date(2020, 6, 30), "2020-12": date(2020, 12, 25)}
+    with pytest.raises(UsageError, match="--period 和 --deadline 要一起写"):
+        init_workspace(tmp_path / "ws3", "changchun-2019", period="2020-06")
+
+
+def test_cli_init_says_the_forms_deadline_is_past_and_where_to_cd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["init", "安全生产月", "--form", "changchun-2019"], catch_exceptions=False)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[-2].startswith("注意：表格自带的截止日期 2019-07-02 已经过了（是制表那年的）。若本次收集的是别的期间，"
+                                "请写明期间和截止日期，如：collect init --form changchun-2019 --period ")
+    assert lines[-1].startswith("下一步：cd 安全生产月，然后在 units.csv 中")
+    result = CliRunner().invoke(app, ["init", "新", "--form", "changchun-2019", "-p", "2020年6月", "--deadline", "2020/6/30"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "统计表：changchun-2019（2020-06 截止 2020-06-30）" in result.output and "注意" not in result.output
+    assert Workspace(tmp_path / "新").config().deadlines == {"2020-06": date(2020, 6, 30)}
+
+
+# -- periods as a clerk types them -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "period"),
+    [("2020-6", "2020-06"), ("2020年6月", "2020-06"), ("202006", "2020-06"), ("2020.06", "2020-06"),
+     ("2020/06", "2020-06"), ("2020-06 ", "2020-06"), ("２０２０－０６", "2020-06"), ("2020年12月", "2020-12"),
+     ("2020w5", "2020-W05"), ("2020年第25周", "2020-W25"), ("2020上半年", "2020-H1"), ("2020-h2", "2020-H2"),
+     ("2020-13", None), ("20206", None), ("2020-6-1", None), ("六月", None)],
+)
+def test_normalize_period(typed, period):
+    from collector.inbox.workspace import normalize_period
+
+    assert normalize_period(typed) == period
+
+
+def test_the_library_asks_is_it_this_period(tmp_path):
+    from collector.inbox.workspace import check_period
+
+    with pytest.raises(UsageError, match="期间“2020/6”格式不对：是不是 2020-06？"):
+        check_period("2020/6")
+
+
+def test_outside_a_workspace_the_nearest_is_named(tmp_path):
+    from collector.errors import WorkspaceError
+
+    init_workspace(tmp_path / "安全生产月", "dxal-2020")
+    with pytest.raises(WorkspaceError, match="附近的工作目录：安全生产月。请先 cd 安全生产月，或在命令后加 -w 安全生产月。"):
+        Workspace(tmp_path).config()
+    with pytest.raises(WorkspaceError, match="附近的工作目录：..。请先 cd .."):
+        Workspace(tmp_path / "安全生产月" / "inbox").config()
+    (tmp_path / "别处").mkdir()
+    with pytest.raises(WorkspaceError, match="还没有工作目录时运行：collect init 目录名 --form 表格编号"):
+        Workspace(tmp_path / "别处").config()
