@@ -59,6 +59,7 @@ def call(command: str, ws: Workspace, root: Path) -> list[str]:
         "export": ["export", "-p", "2020-06", *w],
         "ingest": ["ingest", "--alias", "乙＝乙局", *w],
         "init": ["init", str(root / "新工作目录"), "--form", FORM],
+        "refile": ["refile", "甲局", "-p", "2020-07", *w],
         "run": ["run", *w],
         "status": ["status", "-p", "2020-06", *w],
         "summarize": ["summarize", "-p", "2020-06", *w],

@@ -50,7 +50,7 @@ def test_the_command_list_gives_each_summary_whole():
         assert line.strip().endswith(summary(group.commands[name])), line
 
 
-@pytest.mark.parametrize("command", ["ingest", "watch", "status", "summarize", "export", "run", "template", "init"])
+@pytest.mark.parametrize("command", ["ingest", "watch", "status", "summarize", "export", "run", "template", "init", "refile"])
 def test_every_period_option_has_p(command):
     assert re.search(r"-p, --period 期间", invoke([command, "--help"]).output)
 
@@ -106,11 +106,11 @@ def call(command, ws):
     return {
         "export": ["export", "-p", "2020-06", *w], "ingest": ["ingest", *w], "run": ["run", *w],
         "status": ["status", *w], "summarize": ["summarize", "-p", "2020-06", *w],
-        "template": ["template", "--all", *w], "watch": ["watch", *w],
+        "template": ["template", "--all", *w], "watch": ["watch", *w], "refile": ["refile", "甲局", "-p", "2020-07", *w],
     }[command]
 
 
-@pytest.mark.parametrize("command", ["export", "ingest", "run", "status", "summarize", "template", "watch"])
+@pytest.mark.parametrize("command", ["export", "ingest", "run", "status", "summarize", "template", "watch", "refile"])
 def test_a_mistyped_form_id_stops_every_command(ws, command):
     text = ws.config_path.read_text(encoding="utf-8").replace('"changchun-2019"', '"changchun-2091"')
     ws.config_path.write_text(text, encoding="utf-8")
