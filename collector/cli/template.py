@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..inbox.workspace import open_workspace
 from .output import format_templates
 from .workspace_option import WorkspaceOption, period_option, ready_workspace
 
@@ -22,7 +23,8 @@ def template(
     """生成发给各单位的空白表（outbox/空白表/），每个单位一份，只有要填的格子可以填写。"""
     from ..reports.templates import make_templates  # openpyxl loads only for this command
 
-    ws = ready_workspace(workspace)
+    # with --form, a folder with a roster will do; without, the workspace's config names the form
+    ws = open_workspace(workspace) if form_id else ready_workspace(workspace)
     batch = make_templates(ws, form_id=form_id, period=period, units=units, all_units=all_units)
     typer.echo(format_templates(batch.form, batch.period, batch.written, ws.root))
 
