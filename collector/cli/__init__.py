@@ -82,6 +82,13 @@ class _Command(TyperCommand):
         formatter.write(command_help(self, ctx))
 
 
+class _SubGroup(TyperGroup):
+    """A group of commands under one (collect form …): its --help in Chinese."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        formatter.write(group_help(self, ctx))
+
+
 class _Group(TyperGroup):
     """Catches CollectorError once for every command, and anything else as a last resort."""
 
@@ -149,9 +156,20 @@ def _register_commands() -> None:
         register = getattr(module, "register", None)
         if register is not None:
             register(app)
-    for info in app.registered_commands:  # every command's --help in Chinese, whoever added it
+    _in_chinese(app)
+
+
+def _in_chinese(typer_app: typer.Typer) -> None:
+    """Every command's and command group's --help in Chinese, whoever added it."""
+    for info in typer_app.registered_commands:
         if info.cls in (None, TyperCommand):
             info.cls = _Command
+    for group in typer_app.registered_groups:
+        # typer marks a class nobody chose by wrapping its default (a DefaultPlaceholder)
+        if getattr(group.cls, "value", group.cls) in (None, TyperGroup):
+            group.cls = _SubGroup
+        if group.typer_instance is not None:
+            _in_chinese(group.typer_instance)
 
 
 _register_commands()

@@ -15,9 +15,10 @@ form_app = typer.Typer(help="统计表定义（schemas/ 中的表格文件）。
 
 @form_app.command("import")
 def import_(
-    blank: Path = typer.Argument(..., help="上级发来的空白表（.docx .doc .wps .xlsx .xls .et .ods）。", show_default=False),
+    blank: Path = typer.Argument(..., help="上级发来的空白表（.docx .doc .wps .xlsx .xls .et .ods）。", show_default=False,
+                                 metavar="空白表文件"),
     form_id: str | None = typer.Option(None, "--id", help="表格编号（小写字母、数字和“-”，如 aqscy-2021）；默认自动生成。",
-                                       show_default=False),
+                                       show_default=False, metavar="编号"),
     force: bool = typer.Option(False, "--force", help="schemas/ 中已有同编号的不同文件时覆盖它。"),
     workspace: Path | None = WorkspaceOption,
 ) -> None:

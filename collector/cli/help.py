@@ -104,5 +104,6 @@ def group_help(group: Any, ctx: Any) -> str:
         rows.append((name, summary(command)))
     lines = [f"用法：{ctx.command_path} 命令 [选项]", "", summary(group), "", "命令："] + _table(rows)
     lines += ["", "选项："] + _table([("--help", HELP_TEXT)])
-    lines += ["", f"运行 {ctx.command_path} 命令 --help 查看该命令的用法，如：{ctx.command_path} ingest --help"]
+    example = "ingest" if "ingest" in names else (names[0] if names else "")
+    lines += ["", f"运行 {ctx.command_path} 命令 --help 查看该命令的用法，如：{ctx.command_path} {example} --help"]
     return "\n".join(lines) + "\n"

@@ -57,6 +57,7 @@ def call(command: str, ws: Workspace, root: Path) -> list[str]:
         "check": ["check", str(root / "待查.xlsx"), *w],
         "demo": ["demo", str(root / "演示")],
         "export": ["export", "-p", "2020-06", *w],
+        "form": ["form", "import", str(root / "待查.xlsx"), "--id", "new-form", *w],
         "ingest": ["ingest", "--alias", "乙＝乙局", *w],
         "init": ["init", str(root / "新工作目录"), "--form", FORM],
         "refile": ["refile", "甲局", "-p", "2020-07", *w],

@@ -20,7 +20,7 @@ from collector.jobs.samples import realistic_values, write_return
 COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands)
 #: what help may say in Latin letters: commands, options, file and folder names, formats
 _ALLOWED = re.compile(
-    r"[\w./-]*\.(?:csv|xlsx|xlsm|xls|toml|txt|log|sqlite3|parquet)\b|--?[\w-]+|python -m collector|collect|"
+    r"[\w./-]*\.(?:csv|xlsx|xlsm|xls|toml|txt|log|sqlite3|parquet|docx|doc|wps|et|ods)\b|[a-z]+-20\d\d|import|--?[\w-]+|python -m collector|collect|"
     r"inbox|outbox|Excel|WPS|CSV|BOM|Parquet|JSON|Ctrl-C|YYYY-MM|YYYY-Www|YYYY-H1|H1|H2|schemas|dxal-2020|id|logs|"
     r"[0-9]{4}-W[0-9]{2}|[0-9]{4}-H[12]|collector-demo|form|" + "|".join(rf"\b{c}\b" for c in COMMANDS)
 )
@@ -30,13 +30,25 @@ def invoke(args, **kwargs):
     return CliRunner().invoke(app, args, catch_exceptions=False, **kwargs)
 
 
-@pytest.mark.parametrize("command", [None, *COMMANDS])
+def _command_paths(group, path=()):
+    """Every command and command group, as the words that call it."""
+    for name, command in group.commands.items():
+        yield (*path, name)
+        if hasattr(command, "commands"):
+            yield from _command_paths(command, (*path, name))
+
+
+GROUP = __import__("typer.main", fromlist=["get_command"]).get_command(app)
+
+
+@pytest.mark.parametrize("command", [(), *sorted(_command_paths(GROUP))], ids=" ".join)
 def test_help_is_wholly_chinese(command):
-    result = invoke([command, "--help"] if command else ["--help"])
+    result = invoke([*command, "--help"])
     assert result.exit_code == 0
     text = result.output
-    for english in ("Show this message", "Usage:", "Options", "Arguments", "Commands", "<", "[required]", "…│"):
+    for english in ("Show this message", "Usage:", "Options", "Arguments", "Commands", "[required]", "…│"):
         assert english not in text, f"{english!r} in {command} --help"
+    assert not re.search(r"<[A-Za-z]", text), "a type for a metavar (<float>, <list[Path]>)"
     left = _ALLOWED.sub("", text)
     assert not re.search(r"[A-Za-z]{3,}", left), re.findall(r"[A-Za-z]{3,}.{0,20}", left)
     assert "显示本说明。" in text
@@ -44,10 +56,9 @@ def test_help_is_wholly_chinese(command):
 
 def test_the_command_list_gives_each_summary_whole():
     text = invoke(["--help"]).output
-    group = __import__("typer.main", fromlist=["get_command"]).get_command(app)
     for name in COMMANDS:
         line = next(line for line in text.splitlines() if line.strip().startswith(name + " "))
-        assert line.strip().endswith(summary(group.commands[name])), line
+        assert line.strip().endswith(summary(GROUP.commands[name])), line
 
 
 @pytest.mark.parametrize("command", ["ingest", "watch", "status", "summarize", "export", "run", "template", "init", "refile"])
