@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import FormFileError
+from ..errors import FormFileError, os_reason
 
 #: how a blank is written in a form file's line text
 BLANK_MARK = "（ ）"
@@ -240,17 +240,48 @@ def load_form_file(path: Path) -> Form:
     """Read and validate one form file; a malformed file is refused naming the file and field."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormFileError(f"无法读取表格定义文件：{exc}", path=str(path)) from exc
+    except OSError as exc:
+        raise FormFileError(f"无法读取表格定义文件：{os_reason(exc)}。", path=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise FormFileError("表格定义文件不是 UTF-8 编码；请用记事本另存为 UTF-8。", path=str(path)) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise FormFileError(f"表格定义文件格式错误（TOML）：{exc}", path=str(path)) from exc
+        line = re.search(r"line (\d+)", str(exc))
+        where = f"第 {line.group(1)} 行" if line else "其中有一处"
+        raise FormFileError(f"表格定义文件{where}写法不对（TOML 格式：引号、方括号或等号有误）。", path=str(path)) from exc
     try:
         return Form.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(文件整体)"
         more = f"（另有 {exc.error_count() - 1} 处问题）" if exc.error_count() > 1 else ""
-        raise FormFileError(f"表格定义字段 {where} 有误：{first['msg']}{more}", path=str(path)) from exc
+        raise FormFileError(f"表格定义字段 {where} 有误：{_validation_words(first)}{more}", path=str(path)) from exc
+
+
+#: pydantic's kinds of error → what the form file should say instead
+_VALIDATION_WORDS = {
+    "missing": "缺少这一项",
+    "extra_forbidden": "不认识这一项（是否拼写错了？）",
+    "string_type": "应为文字（两边加引号）",
+    "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数",
+    "float_type": "应为数字", "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
+    "list_type": "应为列表（[ … ]）", "dict_type": "应为表（[ … ] 段或 { … }）", "model_type": "应为表（[ … ] 段或 { … }）",
+    "date_type": "应为日期（如 2020-06-30）", "date_parsing": "应为日期（如 2020-06-30）",
+    "date_from_datetime_parsing": "应为日期（如 2020-06-30）",
+    "too_short": "内容太少", "too_long": "内容太多", "string_too_short": "不能为空",
+}
+
+
+def _validation_words(error: dict[str, Any]) -> str:
+    """One of pydantic's errors in Chinese (a validator of ours words its own)."""
+    kind = error.get("type", "")
+    if kind in _VALIDATION_WORDS:
+        return _VALIDATION_WORDS[kind]
+    if kind == "literal_error":
+        return f"应为以下之一：{(error.get('ctx') or {}).get('expected', '')}"
+    if kind in ("value_error", "assertion_error"):
+        return str(error.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return f"取值不对（{kind}）"
 
 
 def load_forms(workspace_schemas: Path | None = None) -> dict[str, Form]:

@@ -154,3 +154,31 @@ def test_ctrl_c_is_exit_130_in_chinese(ws, monkeypatch):
     result = invoke(["status", "-p", "2020-06", "-w", str(ws.root)])
     assert result.exit_code == 130
     assert result.output == "已中断（Ctrl-C）。已完成的部分都已保存，再运行一次即可接着做。\n"
+
+
+def test_a_damaged_ledger_says_what_to_do(ws):
+    ws.ledger_path.write_bytes(b"this is no database" * 100)
+    for suffix in ("-wal", "-shm"):
+        (ws.root / f"collector.sqlite3{suffix}").unlink(missing_ok=True)
+    result = invoke(["status", "-p", "2020-06", "-w", str(ws.root)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"错误：{ws.ledger_path}：台账数据库无法打开：台账文件已损坏。处理办法：把 collector.sqlite3 改名留存"
+        "（如 collector.sqlite3.损坏），再把 archive/ 下各期间文件夹中的表放回 inbox/，运行 collect ingest 重新建立台账\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('id = "x"\ntitle = "表\n', "表格定义文件第 2 行写法不对（TOML 格式：引号、方括号或等号有误）。"),
+        ('id = "x"\ntitle = 12\n', "有误："),
+    ],
+)
+def test_a_broken_form_file_is_told_in_chinese(ws, text, message):
+    ws.schemas.mkdir(exist_ok=True)
+    (ws.schemas / "x.toml").write_text(text, encoding="utf-8")
+    result = invoke(["status", "-p", "2020-06", "-w", str(ws.root)])
+    assert result.exit_code == 2
+    line = result.output.splitlines()[0]
+    assert line.startswith(f"错误：{ws.schemas / 'x.toml'}：") and message in line
+    assert not re.search(r"Input should|Illegal character|Field required|line \d", line), line
