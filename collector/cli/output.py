@@ -203,9 +203,14 @@ def format_status(report: Any) -> str:
                 details.append("更正表已退回，待重报")
             lines.append(f"  {u.unit}  {state}" + (f"  {'，'.join(details)}" if details else ""))
     if report.held:
-        lines += ["", f"待确认的文件（{len(report.held)} 份，运行 collect ingest 查看处理办法）："]
+        from ..inbox.receipts import HELD_FOLDER
+
+        folder = f"outbox/{HELD_FOLDER}/{report.period}/"
+        lines += ["", f"待确认的文件（{len(report.held)} 份，原因和处理办法见 {folder} 中的说明）："]
         for h in report.held:
             lines.append(f"  {h.file}：{h.reason}")
+            if h.note:
+                lines.append(f"    说明：{h.note}")
     lines += ["", report.summary_line()]
     if report.to_chase:
         lines.append("催报：" + "、".join(u.unit for u in report.to_chase))

@@ -53,6 +53,7 @@ class HeldFile:
     reason: str
     arrived_at: str
     stored_path: str | None
+    note: str | None = None  # the clerk's note on it: outbox/待确认说明/<期间>/…txt (the reason and how to settle it)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -226,7 +227,8 @@ def status_report(
         report.units.append(status)
     for f in files:
         if f.state == "held" and f.id in pending:
-            report.held.append(HeldFile(f.name, f.unit, f.unit_written, f.reason, f.arrived_at, f.stored_path))
+            report.held.append(HeldFile(f.name, f.unit, f.unit_written, f.reason, f.arrived_at, f.stored_path,
+                                        f.receipt_path))
     if report_age and form is not None:
         report.report = age_of_report(report_file(workspace, form, period), period_files.counted)
     return report

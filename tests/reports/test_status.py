@@ -155,3 +155,19 @@ def test_sample_status(tmp_path):
     pending = {u.unit for u in report.units if u.correction_pending}
     # these units' wrong returns sort after their good ones in the sample inbox
     assert pending == {"松岭区安委会", "新林区安委会", "漠河市安委会"}
+
+
+def test_cli_status_points_to_the_note_on_a_held_file(ws):
+    make_return(ws.inbox / "统计表.xlsx", "某某不存在局")
+    ingest(ws)
+    report = status_report(ws, "2020-06")
+    (held,) = report.held
+    note = ws.root / held.note
+    assert note.parent == ws.outbox / "待确认说明" / "2020-06" and note.is_file()
+    assert "某某不存在局" in note.read_text(encoding="utf-8-sig")
+    result = CliRunner().invoke(app, ["status", "-w", str(ws.root), "--period", "2020-06"],
+                                catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "待确认的文件（1 份，原因和处理办法见 outbox/待确认说明/2020-06/ 中的说明）：\n" in result.output
+    assert f"  统计表.xlsx：填报单位“某某不存在局”不在名单中\n    说明：{held.note}\n" in result.output
+    assert "collect ingest" not in result.output  # it would only say "no new files"
