@@ -41,22 +41,32 @@ _CN_BIG = (("亿", "亿億", 10**8), ("万", "万萬", 10**4))
 _CN_BIG_CHARS = {ch: name for name, chars, _ in _CN_BIG for ch in chars}
 _CN_ALL = frozenset(_CN_DIGITS) | _CN_ZERO | frozenset(_CN_SMALL) | frozenset(_CN_BIG_CHARS)
 _NUMBER = re.compile(r"^[+-]?(\d+(,\d{3})*|\d+)(\.\d+)?$")
+_NUMERAL_CHARS = _CN_ALL | frozenset("0123456789,.")
 #: a numeral's pieces: an Arabic number (1,200  2.5), or one Chinese character
-_TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|.")
+_TOKEN = re.compile(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?|.")
+
+
+Number = int | Decimal
+
+
+def _whole(number: Number) -> bool:
+    return type(number) is int or number == number.to_integral_value()  # type: ignore[union-attr]
 
 
 class BadNumeral(ValueError):
     """Text made of numeral characters that is not a well-formed number (一二, 五五, 十十, 百百, 万万)."""
 
 
-def _tokens(text: str) -> list[Decimal | str]:
-    """一万零五 → [1, 万, 零, 5]; 2.5万 → [Decimal('2.5'), 万]: digits as numbers, units and 零 as words."""
-    out: list[Decimal | str] = []
+def _tokens(text: str) -> list[Number | str]:
+    """一万零五 → [1, 万, 零, 5]; 2.5万 → [Decimal('2.5'), 万]: digits as numbers (int, Decimal when they
+    have a decimal point: exact), units and 零 as words."""
+    out: list[Number | str] = []
     for piece in _TOKEN.findall(text):
         if piece[0].isdigit():
-            out.append(Decimal(piece.replace(",", "")))
+            digits = piece.replace(",", "")
+            out.append(Decimal(digits) if "." in digits else int(digits))
         elif piece in _CN_DIGITS:
-            out.append(Decimal(_CN_DIGITS[piece]))
+            out.append(_CN_DIGITS[piece])
         elif piece in _CN_ZERO:
             out.append("零")
         elif piece in _CN_SMALL:
@@ -68,15 +78,16 @@ def _tokens(text: str) -> list[Decimal | str]:
     return out
 
 
-def _section(tokens: list[Decimal | str]) -> Decimal:
+def _section(tokens: list[Number | str]) -> Number:
     """A number below 万: terms digit+unit with the units falling (千 百 十), 零 where a place is
     skipped, and a last digit that is the ones after 零 or 十, or the next place down after 百/千
     (三百五 = 350, 两千五 = 2500 — a person drops the last unit, never a place)."""
     if not tokens:
         raise BadNumeral("empty")
-    if len(tokens) == 1 and isinstance(tokens[0], Decimal):
+    if len(tokens) == 1 and not isinstance(tokens[0], str):
         return tokens[0]  # 5, 1200 (a whole number before 万), 2.5 (before 万: checked by the caller)
-    value, above, after_zero, i, n = Decimal(0), 10**5, False, 0, len(tokens)
+    value: Number = 0
+    above, after_zero, i, n = 10**5, False, 0, len(tokens)
     while i < n:
         token = tokens[i]
         following = tokens[i + 1] if i + 1 < n else None
@@ -89,9 +100,9 @@ def _section(tokens: list[Decimal | str]) -> Decimal:
         if isinstance(token, str):  # a unit with no digit before it: only 十 opening the number (十二)
             if i != 0 or _CN_SMALL.get(token) != 10:
                 raise BadNumeral(token)
-            value, above, i = Decimal(10), 10, 1
+            value, above, i = 10, 10, 1
             continue
-        if not (0 < token < 10) or (token != token.to_integral_value() and (i != 0 or n != 2)):
+        if not (0 < token < 10) or (not _whole(token) and (i != 0 or n != 2)):
             raise BadNumeral(str(token))  # 12千; 2.5 only alone before its unit (2.5千)
         if isinstance(following, str) and following in _CN_SMALL:
             unit = _CN_SMALL[following]
@@ -111,12 +122,12 @@ def _section(tokens: list[Decimal | str]) -> Decimal:
                 raise BadNumeral("零")
             value += token
         else:
-            value += token * above / 10
+            value += token * (above // 10)
         i += 1
     return value
 
 
-def _numeral(tokens: list[Decimal | str], bigs: tuple[tuple[str, str, int], ...] = _CN_BIG) -> Decimal:
+def _numeral(tokens: list[Number | str], bigs: tuple[tuple[str, str, int], ...] = _CN_BIG) -> Number:
     """A number with 亿 and 万 parts, each at most once, each part a number below it; after the big unit
     零 when the next place is skipped (四万零一十), a bare digit for the place below (两万五 = 25000)."""
     if not bigs:
@@ -131,34 +142,32 @@ def _numeral(tokens: list[Decimal | str], bigs: tuple[tuple[str, str, int], ...]
     top = _numeral(head, bigs[1:])
     if top <= 0:
         raise BadNumeral(name)
-    if top != top.to_integral_value() and tail:
+    if not _whole(top) and tail:
         raise BadNumeral(name)  # 2.5万3千
     if not tail:
         return top * big
-    if len(tail) == 1 and isinstance(tail[0], Decimal) and 0 < tail[0] < 10 and tail[0] == tail[0].to_integral_value():
-        return top * big + tail[0] * big / 10  # 一万二 = 12000
+    if len(tail) == 1 and type(tail[0]) is int and 0 < tail[0] < 10:
+        return top * big + tail[0] * (big // 10)  # 一万二 = 12000
     if tail[0] == "零":
         if len(tail) == 1 or tail[1] == "零":
             raise BadNumeral("零")
         rest = _numeral(tail[1:], bigs[1:])
-        if not 0 < rest < big / 10:
+        if not 0 < rest < big // 10:
             raise BadNumeral("零")
     else:
         rest = _numeral(tail, bigs[1:])
-        if not big / 10 <= rest < big:
+        if not big // 10 <= rest < big:
             raise BadNumeral(name)  # 一万二百: the 千 place skipped without 零
     return top * big + rest
 
 
-def parse_numeral(text: str) -> Decimal | None:
+def parse_numeral(text: str) -> Number | None:
     """The number a numeral writes — Chinese (十二, 三百五十, 两千零五, 三百五 = 350, 一万二 = 12000),
-    Arabic with 万/千/百 (2.5万 = 25000, 3千, 1万2千) — exactly, as a Decimal (2.5万 → 25000; 1.23456万 →
+    Arabic with 万/千/百 (2.5万 = 25000, 3千, 1万2千) — exactly, an int or a Decimal (2.5万 → 25000; 1.23456万 →
     12345.6: whether a whole number was needed is for the caller). None when ``text`` is not made of
     numeral characters; BadNumeral when it is but is not a well-formed number (一二, 五五, 十十, 百百, 万万)."""
-    if not text or any(ch not in _CN_ALL and not ch.isdigit() and ch not in ",." for ch in text):
-        return None
-    if not any(ch in _CN_ALL for ch in text):
-        return None  # Arabic alone is read by the caller
+    if not text or not _NUMERAL_CHARS.issuperset(text) or _CN_ALL.isdisjoint(text):
+        return None  # not numeral characters; or Arabic alone, read by the caller
     return _numeral(_tokens(text))
 
 
@@ -168,7 +177,7 @@ def chinese_numeral(text: str) -> int | None:
         value = parse_numeral(text)
     except BadNumeral:
         return None
-    if value is None or value != value.to_integral_value():
+    if value is None or not _whole(value):
         return None
     return int(value)
 
@@ -230,7 +239,7 @@ def read_number(raw: str | None, *, unit: str | None = None, whole: bool = True)
             return Reading(None, "bad_numeral")
         if exact is None:
             return Reading(None, "not_number")
-        if exact == exact.to_integral_value():
+        if _whole(exact):
             value = int(exact)
         elif whole:
             return Reading(float(exact), "not_whole")  # 1.23456万 = 12345.6 people
