@@ -358,7 +358,7 @@ def excel_time(iso: Any) -> datetime | None:
     if not isinstance(iso, str) or not iso:
         return None
     try:
-        return datetime.fromisoformat(iso).replace(microsecond=0, tzinfo=None)
+        return datetime.fromisoformat(iso[:19])  # YYYY-MM-DDTHH:MM:SS: to the second, as it was taken in
     except ValueError:
         return None
 

@@ -96,20 +96,21 @@ class _Bodies(dict[Any, str]):
 
 
 #: day 0 of Excel's 1900 date system, as Excel counts (with its 29 February 1900)
-_EXCEL_EPOCH = datetime(1899, 12, 30)
+_EXCEL_EPOCH = datetime(1899, 12, 30).toordinal()
 
 
-def _datetime_body(value: datetime, style: str | None) -> str:
-    serial = (value.replace(tzinfo=None) - _EXCEL_EPOCH).total_seconds() / 86400
-    styled = f' s="{style}"' if style else ""
-    return f"{styled}><v>{serial!r}</v></c>"
+def _datetime_body(value: datetime, styled: str) -> str:
+    """A date-time as Excel's serial number (days since day 0, the time as a fraction), to the second."""
+    seconds = value.hour * 3600 + value.minute * 60 + value.second
+    return f"{styled}><v>{value.toordinal() - _EXCEL_EPOCH + seconds / 86400!r}</v></c>"
 
 
 def _column_xml(letter: str, values: Sequence[Any], numbers: Sequence[str], style: str | None = None) -> list[str]:
     """The cells of a column, ``numbers`` its row numbers; ``style``: the column's style, which a
     date-time takes (a date-time without one shows as a bare number)."""
     if any(type(v) is datetime for v in values):
-        bodies = [_datetime_body(v, style) if type(v) is datetime else _cell_body(v) for v in values]
+        styled = f' s="{style}"' if style else ""
+        bodies = [_datetime_body(v, styled) if type(v) is datetime else _cell_body(v) for v in values]
         return [f'<c r="{letter}{n}"{body}' if body else "" for n, body in zip(numbers, bodies)]
     try:
         bodies = list(map(_Bodies().__getitem__, values))
