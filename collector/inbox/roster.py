@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..errors import RosterError, os_reason
-from .workspace import ROSTER_HEADER, Workspace
+from .workspace import ROSTER_HEADER, ROSTER_NAMES, Workspace
 
 #: suffixes that name the same body in different ways (longest first)
 SUFFIXES = (
@@ -241,32 +241,52 @@ def _text_index(names: Iterable[tuple[str, Unit]]) -> tuple[dict[str, tuple[int,
 
 
 def load_roster(workspace: Workspace) -> Roster:
-    """Read ``units.csv`` or ``units.xlsx``; a missing or unreadable roster is a RosterError."""
-    path = workspace.roster_path
-    if path is None and (workspace.root / "units.csv").is_dir():
+    """Read ``units.csv`` or ``units.xlsx``; a missing or unreadable roster is a RosterError.
+
+    Both may be there: ``init`` makes an empty units.csv, and a clerk may fill in a units.xlsx beside
+    it. The one with units is used; when both list units, the clerk is asked to keep one.
+    """
+    paths = [workspace.root / name for name in ROSTER_NAMES if (workspace.root / name).is_file()]
+    if not paths and (workspace.root / "units.csv").is_dir():
         raise RosterError("units.csv 是一个文件夹，不是单位名单；请把它改名或移走，再运行 collect init 生成名单。",
                           path=str(workspace.root / "units.csv"))
-    if path is None:
+    if not paths:
         raise RosterError(
             f"工作目录 {workspace.root} 中没有单位名单 units.csv。请运行 collect init 生成后，"
             "按“单位,地区,别名”三列填写应报单位。"
         )
-    rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
-    return _parse(rows, path)
+    rosters = [_read(path) for path in paths]
+    filled = [r for r in rosters if r.units]
+    if len(filled) > 1:
+        names = "和".join(r.path.name for r in filled if r.path is not None)
+        raise RosterError(f"工作目录中同时有两份填了单位的名单（{names}），不知道该用哪一份。"
+                          "请只保留一份（把另一份移走或改名）后重试。", path=str(workspace.root))
+    return (filled or rosters)[0]
 
 
-def read_roster_file(path: Path) -> Roster:
-    """A roster file outside a workspace (tests, benchmarks)."""
+def _read(path: Path) -> Roster:
     rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
     return _parse(rows, path)
 
 
 def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GBK/GB18030 as Excel on a Chinese Windows saves it."""
+    """UTF-8 (with or without BOM), else GBK/GB18030 as Excel on a Chinese Windows saves it.
+
+    A file in one encoding except for some lines (a line typed in Notepad's ANSI into a UTF-8 file,
+    or the other way round) is refused naming the first such line: decoding it whole one way would
+    turn the other lines into mojibake, and a unit's name would silently never match.
+    """
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    utf8 = [n for n, line in enumerate(lines, start=1) if not line.isascii() and _is_utf8(line)]
+    other = [n for n, line in enumerate(lines, start=1) if not line.isascii() and not _is_utf8(line)]
+    if utf8 and other:
+        first = min(other) if len(other) <= len(utf8) else min(utf8)
+        raise RosterError(f"单位名单第 {first} 行的文字编码与其他行不同（一部分是 UTF-8，一部分是 GBK），读出来会是乱码。"
+                          "请用 Excel 打开名单，重新输入这一行后另存为“CSV UTF-8（逗号分隔）”。")
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:

@@ -47,6 +47,33 @@ def test_reads_xlsx(tmp_path):
     assert roster.units[4].aliases == ("应急局", "地区应急局")
 
 
+def test_a_filled_units_xlsx_beside_the_empty_units_csv_of_init_is_used(tmp_path):
+    (tmp_path / "units.csv").write_bytes("单位,地区,别名\r\n".encode("utf-8-sig"))  # as collect init leaves it
+    wb = openpyxl.Workbook()
+    wb.active.append(["单位", "地区", "别名"])
+    for row in ROWS:
+        wb.active.append(list(row))
+    wb.save(tmp_path / "units.xlsx")
+    roster = load_roster(Workspace(tmp_path))
+    assert roster.path == tmp_path / "units.xlsx" and len(roster.units) == len(ROWS)
+    # both filled: which one is meant cannot be guessed
+    (tmp_path / "units.csv").write_text(_csv(ROWS[:2]), encoding="utf-8")
+    with pytest.raises(RosterError, match="同时有两份填了单位的名单（units.csv和units.xlsx）"):
+        load_roster(Workspace(tmp_path))
+
+
+def test_a_line_in_another_encoding_is_refused_with_its_number(tmp_path):
+    data = _csv().encode("utf-8") + "新林林业局,新林区,\r\n".encode("gbk")  # line 8 typed in Notepad's ANSI
+    (tmp_path / "units.csv").write_bytes(data)
+    with pytest.raises(RosterError, match="第 8 行的文字编码与其他行不同"):
+        load_roster(Workspace(tmp_path))
+    # the other way round: a GBK file with one UTF-8 line
+    data = _csv().encode("gbk") + "新林林业局,新林区,\r\n".encode("utf-8")
+    (tmp_path / "units.csv").write_bytes(data)
+    with pytest.raises(RosterError, match="第 8 行的文字编码与其他行不同"):
+        load_roster(Workspace(tmp_path))
+
+
 def test_missing_roster_says_what_to_do(tmp_path):
     with pytest.raises(RosterError, match="没有单位名单 units.csv"):
         load_roster(Workspace(tmp_path))
