@@ -220,11 +220,24 @@ def _limit_memory(memory: int) -> None:
         import resource
     except ImportError:  # pragma: no cover - Windows: no RLIMIT_AS; the time limit still holds
         return
+    # the budget is on top of what the child already has: a child forked from a large process (a long
+    # test run, a parent with many threads' malloc arenas) starts with that process's address space,
+    # and an absolute limit below it would fail every allocation — every good return "crashed"
+    memory += _address_space()
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         memory = min(memory, hard)
     if soft == resource.RLIM_INFINITY or memory < soft:
         resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
+
+
+def _address_space() -> int:
+    """This process's address space in bytes (0 where the system does not say)."""
+    try:
+        with open("/proc/self/statm", "rb") as stream:
+            return int(stream.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
 
 
 def _fault(path: str) -> None:

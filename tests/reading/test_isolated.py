@@ -93,3 +93,45 @@ def test_check_command_answers_hostile_entries_each_in_one_result(tmp_path):
     results = check_paths([fifo, good, tmp_path / "missing.xlsx"], FORMS, SCHEMAS)
     assert [r.error_code for r in results] == ["not_a_file", None, "unreadable"]
     assert results[1].form is not None
+
+
+def test_a_child_of_a_large_process_still_has_its_memory_budget(tmp_path, monkeypatch):
+    """The memory limit is on top of what a forked child starts with, not an absolute figure below it.
+
+    A long test run (or any parent with many threads' malloc arenas) has an address space of gigabytes;
+    its forked children inherit it, and a fixed 2 GiB limit failed every allocation of theirs: every good
+    return came back as 文件结构异常.
+    """
+    import mmap
+
+    import collector.reading.isolated as isolated
+
+    reserved = mmap.mmap(-1, isolated.MEMORY_BYTES + 1024**3)  # address space only: nothing is touched
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: the limit as a checking child sets it, then a 100 MB read buffer
+            code = 1
+            try:
+                isolated._limit_memory(isolated.MEMORY_BYTES)
+                bytearray(100 * 1024 * 1024)
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        reserved.close()
+    assert os.waitstatus_to_exitcode(status) == 0
+    # and the limit still holds: far beyond the budget fails
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            isolated._limit_memory(256 * 1024**2)
+            try:
+                bytearray(512 * 1024**2)
+            except MemoryError:
+                code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
