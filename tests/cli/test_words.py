@@ -182,3 +182,22 @@ def test_a_broken_form_file_is_told_in_chinese(ws, text, message):
     line = result.output.splitlines()[0]
     assert line.startswith(f"错误：{ws.schemas / 'x.toml'}：") and message in line
     assert not re.search(r"Input should|Illegal character|Field required|line \d", line), line
+
+
+def test_watchdogs_own_english_never_reaches_the_screen(ws):
+    """watchdog logs in English as it stops (an error from its inotify thread); with no handler Python
+    would print it on the clerk's screen. A real process: pytest's own log capture would hide it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, os, signal, sys, threading\n"
+        f"sys.argv = ['collect', 'watch', '-w', {str(ws.root)!r}]\n"
+        "threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        "from collector.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "logging.getLogger('watchdog.observers.inotify').error('InotifyEmitter.queue_events() called when the thread is inactive')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines()[-1] == "已停止监视。共处理 0 个文件。", done.stdout
+    assert done.stderr == ""
