@@ -226,7 +226,7 @@ class _Run:
             return
         shown_name = self._name(path)
         try:
-            opened = self.checker.read(path)
+            opened = read_regular(path)
         except NotRegular as exc:
             self._not_a_file(path, exc.kind)
             return

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..forms.model import Form, load_forms
-from .check import CheckResult, Problem, check_file
+from .check import CheckResult, Problem, check_file, prepare
 from .workbook import MAX_FILE_BYTES
 
 #: the address space a checking child may use: a return of the 20 MB cap is read in well under 300 MB
@@ -49,8 +49,10 @@ CRASHED_CODE = "unsafe_structure"
 #: test hook: a child reading a file whose name contains NAME aborts / hangs / exhausts its memory
 #: (``abort:NAME``, ``hang:NAME``, ``memory:NAME``; several separated by commas)
 _FAULT = os.environ.get("COLLECTOR_READ_FAULT", "")
-#: files handed to one child before it answers the first: it never waits for this process
-_AHEAD_PER_CHILD = 2
+#: files handed to a child in one message (each answered on its own), and at most waiting with it:
+#: it never waits for this process, and is woken seldom
+_CHUNK = 4
+_AHEAD_PER_CHILD = 2 * _CHUNK
 _CHUNK_BYTES = 1024 * 1024
 
 
@@ -171,8 +173,9 @@ _PARENT_ENDS: list[Connection] = []  # this process's ends of its children's pip
 
 
 def _child(conn: Connection, schemas: str, memory: int) -> None:
-    """A checking child: (key, path, bytes) in, (key, form id, result without its form) out, until None
-    or until the parent is gone (its end of the pipe closed)."""
+    """A checking child: lists of (key, path, bytes or None) in — None: it reads the file itself —, for
+    each file (key, sha256 of what it read or None, form id, result without its form) out, until None or
+    until the parent is gone (its end of the pipe closed)."""
     for end in _PARENT_ENDS:  # forked: the parent's ends of every pipe, which would keep ours open
         end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the children
@@ -189,15 +192,25 @@ def _child(conn: Connection, schemas: str, memory: int) -> None:
             return
         if task is None:
             return
-        key, path, data = task
-        _fault(path)
-        try:
-            result = check_file(Path(path), forms, data)
-        except MemoryError:
-            result = crashed(Path(path))
-        form_id = result.form.id if result.form is not None else None
-        result.form = None  # a form does not travel well between processes: the parent has its own
-        conn.send((key, form_id, result))
+        for key, path, data in task:
+            sha = None
+            if data is None:
+                try:
+                    opened = read_regular(path)
+                except OSError:
+                    opened = None
+                if opened is None or not opened.data:  # not a file, gone, empty or too big: the parent tells
+                    conn.send((key, None, None, None))
+                    continue
+                data, sha = opened.data, opened.sha256
+            _fault(path)
+            try:
+                result = check_file(Path(path), forms, data)
+            except MemoryError:
+                result = crashed(Path(path))
+            form_id = result.form.id if result.form is not None else None
+            result.form = None  # a form does not travel well between processes: the parent has its own
+            conn.send((key, sha, form_id, result))
 
 
 def _quiet() -> None:
@@ -260,8 +273,8 @@ def _fault(path: str) -> None:
 class _Task:
     key: str
     path: Path
-    data: bytes
-    sha256: str
+    data: bytes | None  # None: read by the child
+    sha256: str | None  # of ``data``
 
 
 @dataclass
@@ -292,8 +305,7 @@ class Checker:
         self.planned: deque[Path] = deque()
         self.planned_keys: set[str] = set()
         self.handed: dict[str, int] = {}  # key → how many of its tasks are with a child
-        self.done: dict[str, tuple[str, str | None, CheckResult]] = {}  # key → (sha256, form id, result)
-        self.opened: dict[str, Opened] = {}  # read ahead, not asked for yet
+        self.done: dict[str, tuple[str | None, str | None, CheckResult | None]] = {}  # key → (sha, form id, result)
         self.crashes = 0
 
     def __enter__(self) -> Checker:
@@ -308,17 +320,6 @@ class Checker:
             self.planned.extend(paths)
             self.planned_keys.update(str(p) for p in paths)
 
-    def read(self, path: Path) -> Opened:
-        """``read_regular(path)``, or what was read of it ahead if it is still that very file (the same
-        inode, size and modification time by ``lstat``)."""
-        ahead = self.opened.pop(str(path), None)
-        if ahead is not None:
-            now = os.lstat(path)
-            if (now.st_ino, now.st_dev, now.st_size, now.st_mtime_ns, now.st_mode) == \
-                    (ahead.st.st_ino, ahead.st.st_dev, ahead.st.st_size, ahead.st.st_mtime_ns, ahead.st.st_mode):
-                return ahead
-        return read_regular(path)
-
     def check(self, path: Path, data: bytes, sha256: str) -> CheckResult:
         """The check of these bytes of ``path``."""
         if not self.workers:
@@ -326,9 +327,9 @@ class Checker:
         key = str(path)
         found = self._wait_for(key)
         if found is None or found[0] != sha256:  # not read ahead, or changed since: these very bytes now
-            self._start(_Task(key, path, data, sha256))
+            self._start([_Task(key, path, data, sha256)])
             found = self._wait_for(key)
-        assert found is not None
+        assert found is not None and found[2] is not None
         _, form_id, result = found
         result.form = self.forms.get(form_id) if form_id else None
         return result
@@ -352,15 +353,15 @@ class Checker:
         self.planned_keys.clear()
         self.handed.clear()
         self.done.clear()
-        self.opened.clear()
 
     # -- the pool ---------------------------------------------------------------------------------
 
     def _spawn(self) -> _Child:
         if _INHERITED.get(self.schemas) is not self.forms:
-            # a forked child starts with this pass's forms (a spawned one loads them); their readers it
-            # builds itself, so that this process's caches hold nothing for them (a week-long watch
-            # loads the forms afresh every pass)
+            # a forked child starts with this pass's forms, their readers and the collected form's model
+            # built here once (a spawned one loads them); only this pass's are kept (a week-long watch
+            # loads the forms afresh every pass; the caches are keyed by form id)
+            prepare(self.forms, self.expected)
             _INHERITED.clear()
             _INHERITED[self.schemas] = self.forms
         parent_end, child_end = multiprocessing.Pipe()
@@ -380,36 +381,33 @@ class Checker:
     def _has_room(self) -> bool:
         return len(self.children) < self.workers or any(len(c.tasks) < _AHEAD_PER_CHILD for c in self.children)
 
-    def _start(self, task: _Task) -> None:
-        """Hand ``task`` to an idle child, a new one while there are fewer than ``workers``, else to
-        the one with the fewest files."""
+    def _start(self, tasks: list[_Task]) -> None:
+        """Hand ``tasks`` (one message) to an idle child, a new one while there are fewer than
+        ``workers``, else to the one with the fewest files."""
         child = min(self.children, key=lambda c: len(c.tasks), default=None)
         if child is None or (child.tasks and len(self.children) < self.workers):
             child = self._spawn()
         try:
-            child.conn.send((task.key, str(task.path), task.data))
-        except OSError:  # died meanwhile: noticed by _collect, and this file handed on then
+            child.conn.send([(t.key, str(t.path), t.data) for t in tasks])
+        except OSError:  # died meanwhile: noticed by _collect, and these files handed on then
             pass
         if not child.tasks:
             child.since = time.monotonic()
-        child.tasks.append(task)
-        self.handed[task.key] = self.handed.get(task.key, 0) + 1
+        child.tasks.extend(tasks)
+        for task in tasks:
+            self.handed[task.key] = self.handed.get(task.key, 0) + 1
 
     def _feed(self) -> None:
-        """Read the planned files ahead while a child has room for them."""
+        """Hand the planned files (by path: a child reads them itself) to the children with room."""
         while self.planned and self._has_room():
-            path = self.planned.popleft()
-            key = str(path)
-            self.planned_keys.discard(key)
-            try:
-                opened = read_regular(path)
-            except OSError:
-                continue  # the caller says what it is when it comes to it
-            if opened.data:
-                self.opened[key] = opened
-                self._start(_Task(key, path, opened.data, opened.sha256))
+            tasks = []
+            while self.planned and len(tasks) < _CHUNK:
+                path = self.planned.popleft()
+                self.planned_keys.discard(str(path))
+                tasks.append(_Task(str(path), path, None, None))
+            self._start(tasks)
 
-    def _wait_for(self, key: str) -> tuple[str, str | None, CheckResult] | None:
+    def _wait_for(self, key: str) -> tuple[str | None, str | None, CheckResult | None] | None:
         """The result for ``key`` once a child gives it; None if it is neither planned nor handed out."""
         while key not in self.done:
             if not self.handed.get(key) and key not in self.planned_keys:
@@ -418,12 +416,12 @@ class Checker:
             self._collect()
         return self.done.pop(key)
 
-    def _answered(self, child: _Child, found: tuple[str, str | None, CheckResult]) -> None:
+    def _answered(self, child: _Child, found: tuple[str, str | None, str | None, CheckResult | None]) -> None:
         task = child.tasks.popleft()
         self.handed[task.key] -= 1
         if not self.handed[task.key]:
             del self.handed[task.key]
-        self.done[task.key] = (task.sha256, found[1], found[2])
+        self.done[task.key] = (task.sha256 or found[1], found[2], found[3])
         child.since = time.monotonic()
 
     def _collect(self) -> None:
@@ -458,13 +456,14 @@ class Checker:
             self._answered_lost(first)
         for task in child.tasks:
             self.handed[task.key] -= 1
-            self._start(task)
+            self._start([task])
 
     def _answered_lost(self, task: _Task) -> None:
         self.handed[task.key] -= 1
         if not self.handed[task.key]:
             del self.handed[task.key]
-        self.done[task.key] = (task.sha256, None, crashed(task.path))
+        # the bytes the child was reading: those handed over, else the file's as they are now
+        self.done[task.key] = (task.sha256 or file_sha256(task.path), None, crashed(task.path))
 
 
 def default_workers() -> int:
