@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -30,13 +30,15 @@ from ..inbox.ledger import FileRecord, Ledger
 from ..inbox.period_files import PeriodFiles, read_period
 from ..inbox.roster import NO_REGION, load_roster
 from ..inbox.workspace import Workspace, check_period, staged_file
-from ..reading.check import ROLLUP_KEY, Coverage
 from ..wording import LEVEL_NAMES
 from .outliers import Suspect, find_suspects
 from .report import IssueRow, ReportInput, StatusRow, write_report
 from .report_age import report_file, report_stamp
 from .rollup import FILE_COLUMNS, LONG_COLUMNS, rollup_wide
 from .status import status_report
+
+if TYPE_CHECKING:
+    from ..reading.check import Coverage
 
 
 @dataclass(frozen=True)
@@ -136,18 +138,21 @@ def value_table(form: Form, value_sets: list[tuple[int, bytes]]) -> pd.DataFrame
     return table.to_pandas().set_axis(index)
 
 
-_ROLLUP_BYTES = f'"{ROLLUP_KEY}"'.encode()
+#: ``reading.check.ROLLUP_KEY`` as it appears in a value set's JSON (a test holds the two together):
+#: reading.check, with every reader behind it, is imported only when a consolidated return is counted
+ROLLUP_BYTES = b'"_rollup"'
 
 
 def coverage_table(form: Form, value_sets: list[tuple[int, bytes]]) -> dict[int, Coverage]:
     """By file id, what each consolidated return among the counted ones covers (the ``_rollup``
     entry its values carry: docs/rollup-metadata.md). A unit's own return has none and is not looked
     into beyond a bytes search (10,000 of them cost next to nothing)."""
-    return {
-        file_id: Coverage.of(json.loads(text), form)
-        for file_id, text in value_sets
-        if _ROLLUP_BYTES in text
-    }
+    consolidated = [(file_id, text) for file_id, text in value_sets if ROLLUP_BYTES in text]
+    if not consolidated:
+        return {}
+    from ..reading.check import Coverage
+
+    return {file_id: Coverage.of(json.loads(text), form) for file_id, text in consolidated}
 
 
 def _issues(period_files: PeriodFiles, counted_ids: set[int], suspects: list[Suspect]) -> list[IssueRow]:

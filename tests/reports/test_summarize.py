@@ -163,6 +163,13 @@ def test_three_level_round_trip(tmp_path):
             assert back.values[ref.key] == sum(v[ref.key] for v in every_unit), ref.label
 
 
+def test_the_rollup_entry_is_found_by_the_key_the_reader_writes():
+    from collector.reading.check import ROLLUP_KEY
+    from collector.reports.summarize import ROLLUP_BYTES
+
+    assert ROLLUP_BYTES == json.dumps(ROLLUP_KEY).encode()
+
+
 def _office(root, office, names, region=None):
     ws = init_workspace(root, "dxal-2020", office=office).workspace
     (ws.root / "units.csv").write_text("单位,地区,别名\n" + "".join(f"{n},{region or n[:2]},\n" for n in names),
