@@ -42,13 +42,14 @@ from ..errors import (
     UnsafeStructure,
 )
 from .doc import NeedsConversion, is_word_binary, open_doc
-from .word import check_zip_caps, is_docx, open_docx, read_capped
+from .word import check_zip_caps, is_docx, open_docx
 from .workbook import (
     MAX_FILE_BYTES,
     SPREADSHEET_SUFFIXES,
     Workbook,
     open_workbook,
     os_error_text,
+    read_capped,
 )
 
 #: every suffix a return may have

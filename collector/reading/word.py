@@ -35,16 +35,15 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from ..errors import EmptyFile, TooLarge, UnreadableWorkbook, UnsafeXML
+from ..errors import TooLarge, UnreadableWorkbook, UnsafeXML
 from .workbook import (
     MAX_COLS,
-    MAX_FILE_BYTES,
     MAX_ROWS,
     MAX_UNPACKED_BYTES,
     MAX_ZIP_MEMBERS,
     Sheet,
     Workbook,
-    os_error_text,
+    read_capped,
 )
 
 WORD_SUFFIXES = (".docx", ".docm")
@@ -508,19 +507,6 @@ def read_document_xml(data: bytes) -> bytes:
         return archive.read(_DOCUMENT)  # zipfile stops at the declared size, and checks the CRC
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise UnreadableWorkbook("文件不完整或已损坏（可能没有传完），无法打开。请对方重新发送。") from exc
-
-
-def read_capped(path: Path, data: bytes | None) -> bytes:
-    """A returned file's bytes (``data`` when read already), refused when empty or over the size cap."""
-    try:
-        size = path.stat().st_size if data is None else len(data)
-        if size == 0:
-            raise EmptyFile("文件是空的（0 字节），请对方重新发送。")
-        if size > MAX_FILE_BYTES:
-            raise TooLarge(f"文件过大（{size // (1024 * 1024)} MB），统计表不会这么大，未读取。")
-        return path.read_bytes() if data is None else data
-    except OSError as exc:
-        raise UnreadableWorkbook(f"无法读取文件：{os_error_text(exc)}") from exc
 
 
 def is_docx(data: bytes) -> bool:

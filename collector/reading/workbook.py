@@ -288,21 +288,25 @@ def os_error_text(exc: OSError) -> str:
     return f"系统错误（{exc.errno}：{exc.strerror or exc}）"
 
 
-def open_workbook(path: Path, data: bytes | None = None) -> Workbook:
-    """Read a returned file into sheets of cell values, or raise a ReturnError saying why not.
-
-    ``data``: the file's bytes, when the caller has read them already (ingest hashes what it reads)."""
-    path = Path(path)
+def read_capped(path: Path, data: bytes | None) -> bytes:
+    """A returned file's bytes (``data`` when read already), refused when empty or over the size cap."""
     try:
         size = path.stat().st_size if data is None else len(data)
         if size == 0:
             raise EmptyFile("文件是空的（0 字节），请对方重新发送。")
         if size > MAX_FILE_BYTES:
             raise TooLarge(f"文件过大（{size // (1024 * 1024)} MB），统计表不会这么大，未读取。")
-        if data is None:
-            data = path.read_bytes()
+        return path.read_bytes() if data is None else data
     except OSError as exc:
         raise UnreadableWorkbook(f"无法读取文件：{os_error_text(exc)}") from exc
+
+
+def open_workbook(path: Path, data: bytes | None = None) -> Workbook:
+    """Read a returned file into sheets of cell values, or raise a ReturnError saying why not.
+
+    ``data``: the file's bytes, when the caller has read them already (ingest hashes what it reads)."""
+    path = Path(path)
+    data = read_capped(path, data)
     properties: dict[str, str] = {}
     if data.startswith(_ZIP_MAGIC):
         properties = _check_zip(data, path)
