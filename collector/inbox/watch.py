@@ -12,6 +12,7 @@ wait for the next tick. Ctrl-C (or ``stop``) ends the watch cleanly between pass
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import struct
@@ -92,6 +93,15 @@ def is_complete(path: Path) -> bool:
         return False
 
 
+def _silence_watchdog() -> None:
+    """watchdog logs its own English lines (at shutdown, a benign race: "InotifyEmitter.queue_events()
+    called when the thread is inactive"); with no logging set up, Python prints them on the clerk's
+    screen. What the watch means is said by this module, in Chinese; watchdog's words go nowhere."""
+    logger = logging.getLogger("watchdog")
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+
+
 def watch(
     workspace: Workspace,
     *,
@@ -113,6 +123,7 @@ def watch(
     stop = stop or threading.Event()
     result = WatchResult()
     handler = _Handler(workspace.inbox)
+    _silence_watchdog()
     observer = PollingObserver(timeout=1.0) if polling else Observer()
     observer.schedule(handler, str(workspace.inbox), recursive=True)
     restore = _catch_signals(stop)
