@@ -61,7 +61,9 @@ from .outcomes import (
     OnFile,
     cannot_read_now,
     filed_under,
+    kept_newer,
     not_a_file,
+    replaces,
     same_bytes_as,
 )
 from .receipts import NO_PERIOD, ReceiptInput, beside_path, receipt_from_ledger, receipt_path, receipt_text
@@ -315,7 +317,7 @@ class _Run:
                             state="held", inbox_path=self.filing.rel(source), received_at=held.received)
         if self.decision.verdict(record, checked) == "held":
             return
-        outcome = self._judge(record, source, opened, checked)
+        outcome = self._judge(record, source, opened, checked, settling=True)
         outcome.settled = True
         self.emit(outcome)
 
@@ -323,22 +325,32 @@ class _Run:
         """The name a file is known by: its path inside the inbox, shown on one line."""
         return shown(relative(path, self.ws.inbox) or path.name)
 
-    def _judge(self, record: FileRecord, source: Path, opened: Opened, checked: CheckResult) -> FileOutcome:
+    def _judge(self, record: FileRecord, source: Path, opened: Opened, checked: CheckResult,
+               settling: bool = False) -> FileOutcome:
         state = self.decision.verdict(record, checked)
         problems = self.decision.problems(record, checked)
         if checked.form is not None:
             record.header_json = json.dumps(checked.header, ensure_ascii=False)
         previous = None
+        replacing = ""  # a settled return: what it does to the unit's accepted versions, said on its line
         if state == "accepted":
             record.version = self.ledger.next_version(record.unit, record.form, record.period)
             if record.version > 1:
                 earlier = [f for f in self.ledger.files(form=record.form, period=record.period)
                            if f.state == "accepted" and f.unit == record.unit]
-                previous = earlier[-1] if earlier else None
+                # the newest by arrival counts: a held return settled late keeps its own arrival
+                newer = [f for f in earlier if f.arrived_at > record.arrived_at]
+                if newer:
+                    replacing = kept_newer(record.unit or "", newer[-1])
+                elif earlier:
+                    previous = earlier[-1]
+                    replacing = replaces(previous)
         folder = self.filing.folder(state, record.period)
         receipt = ReceiptInput(record, checked.form, problems, checked.values, self.config.office, previous)
         # the check's values: every blank of the form, in reading order (empty without a form)
         outcome = self._store(record, source, opened, folder, checked, receipt)
+        if settling:
+            outcome.hint = replacing
         if state == "accepted" and record.period:
             self.result.periods_changed.add(record.period)
         return outcome

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..names import shown
 from ..wording import STATE_NAMES
+from .ledger import FileRecord
 
 #: the reasons ingest gives in its own words (a check's reasons come from the check)
 TEMP_FILE = "Office 锁定文件或临时文件，留在原处"
@@ -32,6 +33,22 @@ def same_bytes_as(when: str, name: str, state: str) -> str:
 def filed_under(period: str, wanted: str, command: str) -> str:
     """A duplicate meeting ``--period``: the return it repeats is filed under another period."""
     return f"该文件已收过，归在 {period}；如需改到 {wanted} 请运行 {command}"
+
+
+def replaces(previous: FileRecord) -> str:
+    """A held return settled (an alias added) for a unit that has an accepted one: it becomes the newest."""
+    return (f"替换已接收的第 {previous.version} 版（“{previous.name}”，{_when(previous.received)} 收到），"
+            "计入汇总的改为本表")
+
+
+def kept_newer(unit: str, newer: FileRecord) -> str:
+    """A held return settled, older than the unit's newest accepted one: that one still counts."""
+    return (f"{unit} 另有更新的第 {newer.version} 版（“{newer.name}”，{_when(newer.received)} 收到），"
+            "计入汇总的仍是那一份")
+
+
+def _when(iso: str) -> str:
+    return iso[:16].replace("T", " ")
 
 
 def wrong_form(sent: str, wanted: str) -> str:
@@ -58,7 +75,9 @@ class FileOutcome:
     errors: int = 0
     warnings: int = 0
     settled: bool = False  # a held return settled in this run
-    hint: str = ""  # what the clerk can do next, said at the end of the line (a duplicate meeting --period)
+    #: said at the end of the line: what the clerk can do next (a duplicate meeting --period), or which
+    #: version counts now (a held return settled onto a unit that has an accepted one)
+    hint: str = ""
 
     @property
     def state_name(self) -> str:
@@ -74,7 +93,8 @@ class FileOutcome:
         settled = SETTLED if self.settled else ""
         if self.state == "accepted":
             extra = f"，提醒 {self.warnings} 处" if self.warnings else ""
-            return f"{self.name} → {self.unit}，{self.period}，第 {self.version} 版{extra}{settled}；回执 {receipt}"
+            hint = f"，{self.hint}" if self.hint else ""
+            return f"{self.name} → {self.unit}，{self.period}，第 {self.version} 版{extra}{settled}{hint}；回执 {receipt}"
         if self.state == "returned":
             who = f"{self.unit}，" if self.unit else ""
             return f"{self.name} → {who}{self.reason.rstrip('。')}{settled}；已移到 {where}，回执 {receipt}"

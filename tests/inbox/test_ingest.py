@@ -612,3 +612,27 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path):
     subprocess.run(command + [str(stopped.root)], check=False, capture_output=True, timeout=120)
     assert _outcome_of(stopped)["counted"] == _outcome_of(calm)["counted"]
     assert _outcome_of(stopped)["half"] == 0
+
+
+def test_an_alias_onto_a_unit_with_an_accepted_return_says_which_version_counts(ws, monkeypatch):
+    clock = iter(f"2020-06-{d:02d}T10:00:00.000000" for d in range(20, 31))
+    monkeypatch.setattr(ingest_module, "_now", lambda: next(clock))
+    make_return(ws.inbox / "塔河县安委会.xlsx", "塔河县安委会", seed=1)  # arrives first: 第 1 版
+    assert [o.state for o in ingest(ws).outcomes] == ["accepted"]
+    make_return(ws.inbox / "统计表甲.xlsx", "某某不存在局", seed=2)  # held, newer than 塔河县安委会's
+    make_return(ws.inbox / "统计表乙.xlsx", "某某乙局", seed=3)  # held, older than 塔河林业局's below
+    assert [o.state for o in ingest(ws).outcomes] == ["held", "held"]
+    make_return(ws.inbox / "塔河林业局.xlsx", "塔河林业局", seed=4)
+    assert [o.state for o in ingest(ws).outcomes] == ["accepted"]
+    result = CliRunner().invoke(app, ["ingest", "-w", str(ws.root), "--alias", "某某不存在局=塔河县安委会",
+                                      "--alias", "某某乙局=塔河林业局"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    when = r"\d{4}-\d\d-\d\d \d\d:\d\d"
+    assert re.search("统计表甲.xlsx → 塔河县安委会，2020-06，第 2 版（待确认的文件已确认），"
+                     f"替换已接收的第 1 版（“塔河县安委会.xlsx”，{when} 收到），计入汇总的改为本表；回执", result.output)
+    assert re.search("统计表乙.xlsx → 塔河林业局，2020-06，第 2 版（待确认的文件已确认），"
+                     f"塔河林业局 另有更新的第 1 版（“塔河林业局.xlsx”，{when} 收到），计入汇总的仍是那一份；回执",
+                     result.output)
+    with Ledger(ws.ledger_path) as ledger:
+        counted = {r.unit: r.name for r in ledger.counted("dxal-2020", "2020-06")}
+    assert counted == {"塔河县安委会": "统计表甲.xlsx", "塔河林业局": "塔河林业局.xlsx"}
