@@ -168,7 +168,8 @@ class _Run:
         self.result = result
         self.on_file = on_file
         self.checker = checker
-        self.decision = Decision(self.form, config, roster, period)
+        self.decision = Decision(self.form, config, roster, period,
+                                 newest_period=lambda: ledger.newest_period(self.form.id))
         self.filing = Filing(workspace, ledger)
         self.settling = SETTLING_SECONDS
         self.received: str | None = None  # the clerk's --received, else each file's modification time

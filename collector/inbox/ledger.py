@@ -397,6 +397,14 @@ class Ledger:
         )[0]
         return int(count) + 1
 
+    def newest_period(self, form: str) -> str | None:
+        """The period of the newest return of ``form`` taken in (by arrival; ignored files aside): the
+        period being collected, when nobody says which."""
+        rows = self._query(
+            "SELECT period FROM files WHERE form = ? AND period IS NOT NULL AND period != '' AND state != 'ignored'"
+            " ORDER BY arrived_at DESC, id DESC LIMIT 1", (form,))
+        return rows[0][0] if rows else None
+
     def held_unsettled(self) -> list[FileRecord]:
         """Held files (待确认) not settled since: no later row with the same bytes."""
         return self._records(

@@ -51,6 +51,11 @@ def _when(iso: str) -> str:
     return iso[:16].replace("T", " ")
 
 
+def not_this_form(title: str) -> str:
+    """A file that is none of the known forms, told about the one collected here."""
+    return f"这不是要收集的统计表：表中找不到《{title}》的文字"
+
+
 def wrong_form(sent: str, wanted: str) -> str:
     return f"报送的是《{sent}》，不是本次收集的《{wanted}》"
 

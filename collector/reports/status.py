@@ -145,9 +145,9 @@ def current_period(workspace: Workspace, today: date | None = None) -> str:
     config = workspace.config()
     if workspace.ledger_path.exists():
         with Ledger(workspace.ledger_path) as ledger:
-            received = [f for f in ledger.files(form=config.form) if f.period and f.state != "ignored"]
-        if received:
-            return max(received, key=lambda f: (f.arrived_at, f.id or 0)).period or ""
+            newest = ledger.newest_period(config.form)
+        if newest:
+            return newest
     form = load_forms(workspace.schemas).get(config.form)
     deadlines = {**(form.deadlines if form else {}), **config.deadlines}
     return period_for_date(today or date.today(), deadlines)

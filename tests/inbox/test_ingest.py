@@ -636,3 +636,20 @@ def test_an_alias_onto_a_unit_with_an_accepted_return_says_which_version_counts(
     with Ledger(ws.ledger_path) as ledger:
         counted = {r.unit: r.name for r in ledger.counted("dxal-2020", "2020-06")}
     assert counted == {"塔河县安委会": "统计表甲.xlsx", "塔河林业局": "塔河林业局.xlsx"}
+
+
+def test_a_file_that_is_no_return_is_sent_back_under_the_period_being_collected_naming_our_form(ws):
+    make_return(ws.inbox / "甲.xlsx", "塔河县安委会")  # filled 2020-06-28: June is being collected
+    assert [(o.state, o.period) for o in ingest(ws).outcomes] == [("accepted", "2020-06")]
+    drop(ws, sample_inbox("dxal-2020") / "2020年部门预算表.xlsx")
+    (budget,) = ingest(ws).outcomes  # received today (not in June 2020), no --period
+    title = FORMS["dxal-2020"].title
+    assert budget.state == "returned" and budget.period == "2020-06"
+    assert budget.reason == f"这不是要收集的统计表：表中找不到《{title}》的文字"
+    assert budget.receipt.parent == ws.receipts / "2020-06"
+    assert budget.stored.parent == ws.returned / "2020-06"
+    text = budget.receipt.read_text(encoding="utf-8-sig")
+    assert "期间：2020-06" in text and f"《{title}》" in text
+    others = [form.title for form in FORMS.values() if form.id != "dxal-2020"]
+    assert others and not any(other in text for other in others)  # only this workspace's form
+    assert "已知的表" not in text
