@@ -194,6 +194,12 @@ class _Run:
     def receipt_again(self, row: FileRecord) -> str:
         return receipt_from_ledger(self.ws, self.ledger, row, self.forms, self.config.office)
 
+    def _receipt_again(self, row: FileRecord) -> Path:
+        """Write a recorded file's receipt again (from the ledger) where it was written first."""
+        where = self.filing.abs(row.receipt_path) if row.receipt_path else receipt_path(self.ws, row)
+        self.filing.write_receipt(where, self.receipt_again(row))
+        return where
+
     def _store(self, record: FileRecord, source: Path, opened: Opened, folder: Path,
                checked: CheckResult | None = None, receipt: ReceiptInput | None = None) -> FileOutcome:
         """Write the receipt and record the row; the original is moved into place with its batch."""
@@ -264,6 +270,9 @@ class _Run:
                 record.reason = same_bytes_as(first.received, first.name, first.state)
                 record.unit, record.period, record.form = first.unit, first.period, first.form
                 outcome = self._store(record, path, opened, self.ws.ignored)
+                if first.state == "returned":
+                    # sent again unchanged: its receipt again, for the clerk to forward once more
+                    outcome.receipt = self._receipt_again(first)
                 wanted = self.decision.period
                 if wanted and first.period != wanted and first.state in MOVABLE:
                     # --period does not move a return already received: say what does

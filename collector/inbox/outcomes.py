@@ -107,7 +107,8 @@ class FileOutcome:
             return f"{self.name} → {self.reason.rstrip('。')}；已移到 {where}，处理办法见回执 {receipt}"
         if self.state == "duplicate":
             hint = f"；{self.hint}" if self.hint else ""
-            return f"{self.name} → {self.reason}，不重复计入；已移到 {where}{hint}"
+            again = f"；回执已重新写出：{receipt}（可再转给单位）" if self.receipt is not None else ""
+            return f"{self.name} → {self.reason}，不重复计入；已移到 {where}{again}{hint}"
         if self.state == "ignored":
             return f"{self.name} → {self.reason}" + (f"：{where}" if where and self.stored and "ignored" in self.stored.parts else "")
         return f"{self.name} → {self.reason}"
@@ -127,9 +128,10 @@ class IngestResult:
 
     @property
     def needs_attention(self) -> bool:
-        """Something for the clerk: a return sent back (a receipt to forward), held (a decision), or left
-        for the next pass (it could not be opened yet)."""
-        return any(o.state in ("returned", "held", "waiting") for o in self.outcomes)
+        """Something for the clerk: a return sent back (a receipt to forward — also one sent back before
+        and sent again unchanged), held (a decision), or left for the next pass (it could not be opened yet)."""
+        return any(o.state in ("returned", "held", "waiting") or (o.state == "duplicate" and o.receipt is not None)
+                   for o in self.outcomes)
 
     def summary_line(self) -> str:
         if not self.outcomes:

@@ -653,3 +653,22 @@ def test_a_file_that_is_no_return_is_sent_back_under_the_period_being_collected_
     others = [form.title for form in FORMS.values() if form.id != "dxal-2020"]
     assert others and not any(other in text for other in others)  # only this workspace's form
     assert "已知的表" not in text
+
+
+def test_a_returned_file_sent_again_unchanged_gets_its_receipt_again(ws, tmp_path):
+    bad = make_return(tmp_path / "乙局.xlsx", "塔河县安委会", changes={"launch.sessions": "-1"})
+    drop(ws, bad)
+    (first,) = ingest(ws).outcomes
+    assert first.state == "returned" and first.receipt.parent == ws.receipts / "2020-06"
+    text = first.receipt.read_text(encoding="utf-8-sig")
+    first.receipt.unlink()  # forwarded to the unit and cleared away by the clerk
+    drop(ws, bad)  # the unit sends the very same file again
+    result = CliRunner().invoke(app, ["ingest", "-w", str(ws.root)], catch_exceptions=False)
+    assert result.exit_code == 1, result.output  # a receipt to forward again
+    rel = first.receipt.relative_to(ws.root).as_posix()
+    assert f"，不重复计入；已移到 ignored/乙局.xlsx；回执已重新写出：{rel}（可再转给单位）\n" in result.output
+    assert result.output.startswith("重复")
+    again = first.receipt.read_text(encoding="utf-8-sig")
+    assert again.splitlines()[:-1] == text.splitlines()[:-1]  # the same receipt (signed with today's date)
+    with Ledger(ws.ledger_path) as ledger:
+        assert [r.state for r in ledger.files()] == ["returned", "duplicate"]
