@@ -75,3 +75,18 @@ def test_no_module_imports_from_a_later_stage():
             if target and _stage(target) > _stage(".".join(own)):
                 wrong.append(f"{'/'.join(own)} → {target}")
     assert wrong == []
+
+
+def test_one_name_for_one_thing_and_no_dead_code():
+    import collector.cli.output as output
+    import collector.forms.model as model
+    import collector.inbox.ledger as ledger
+    import collector.reading.check as check
+    import collector.reports.status as status
+    from collector.wording import KIND_NAMES
+
+    dead = [(check, "problem_dict"), (ledger.Ledger, "max_id"), (model, "KIND_NAMES"), (status, "unit_statuses"),
+            (status, "STATES"), (check, "_judge"), (output, "_KIND_WORDS")]
+    assert [name for owner, name in dead if hasattr(owner, name)] == []
+    assert status.UNIT_STATES == ("已报", "退回待改", "待确认", "未报")  # a unit's states, not a file's
+    assert set(KIND_NAMES) == {"count", "percent", "text", "yesno"}  # the kinds' words: wording's alone

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..names import shown
-from ..wording import LEVEL_NAMES
+from ..wording import KIND_NAMES, LEVEL_NAMES
 
 if TYPE_CHECKING:  # heavy modules, imported by their own commands only
     from ..forms.model import Form
@@ -262,14 +262,11 @@ def format_refile(result: RefileResult) -> str:
     return "\n".join(lines)
 
 
-_KIND_WORDS = {"count": "数量", "percent": "百分比", "text": "文字", "yesno": "是/否"}
-
-
 def format_import(result: Any, saved: Any = None, collecting: str | None = None, same_table: Any = None) -> str:
     """What ``collect form import`` found in a blank, for the clerk to check, and where it wrote the form."""
     form = result.form
     refs = form.blank_refs
-    count = {kind: sum(r.kind == kind for r in refs) for kind in _KIND_WORDS}
+    count = {kind: sum(r.kind == kind for r in refs) for kind in KIND_NAMES}
     lines = [
         f"表名：{form.title}",
         f"表头：{'、'.join(form.header)}（填报单位一栏：{form.unit_field}；"
@@ -288,7 +285,7 @@ def format_import(result: Any, saved: Any = None, collecting: str | None = None,
                 lines.append(f"    {line.text}")
                 for blank in line.blanks:
                     unit = f"，单位“{blank.unit}”" if blank.unit and blank.kind == "count" else ""
-                    lines.append(f"      - {_KIND_WORDS[blank.kind]}{unit}：{blank.label}")
+                    lines.append(f"      - {KIND_NAMES[blank.kind]}{unit}：{blank.label}")
     if result.unsure:
         lines.append(f"请核对（{len(result.unsure)} 处不确定）：")
         for doubt in result.unsure:

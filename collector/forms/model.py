@@ -36,9 +36,6 @@ UNIT_RE = re.compile(r"^([\u4e00-\u9fff]{1,4}|%)$")
 
 Kind = Literal["count", "percent", "text", "yesno"]
 
-#: Chinese names of the kinds, for messages
-KIND_NAMES = {"count": "数量", "percent": "百分比", "text": "文字", "yesno": "是/否"}
-
 _KEY_RE = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
 
 

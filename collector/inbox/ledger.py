@@ -539,7 +539,3 @@ class Ledger:
             (form,) if form else (),
         )
         return [r["period"] for r in rows]
-
-    def max_id(self) -> int:
-        (value,) = self._query("SELECT COALESCE(MAX(id), 0) FROM files")[0]
-        return int(value)

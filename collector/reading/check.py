@@ -14,7 +14,7 @@ Chinese sentence telling the unit what to write instead.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -176,19 +176,24 @@ def _validate_blank(raw: Any, info: ValidationInfo, *, blank: Blank) -> Any:
     if raw is None:
         # the line was not found; reported once per line by check_read
         return None
+    return _counted_value(_read_blank(raw, blank), raw, blank, warnings)
+
+
+def _read_blank(raw: str, blank: Blank) -> Reading:
+    """What the text written in a blank says, as its kind reads it: a value, or the problem with it."""
     kind = blank.kind
     if kind == "count":
-        reading = read_number(raw, unit=blank.unit, whole=True)
-    elif blank.kind == "percent":
-        reading = read_number(raw, unit=None, whole=False)
-    elif blank.kind == "yesno":
-        reading = read_yesno(raw)
-    else:
-        reading = read_text(raw)
-    return _judge(reading, raw, blank, warnings)
+        return read_number(raw, unit=blank.unit, whole=True)
+    if kind == "percent":
+        return read_number(raw, unit=None, whole=False)
+    if kind == "yesno":
+        return read_yesno(raw)
+    return read_text(raw)
 
 
-def _judge(reading: Reading, raw: str, blank: Blank, warnings: list[tuple[str, str, str]]) -> Any:
+def _counted_value(reading: Reading, raw: str, blank: Blank, warnings: list[tuple[str, str, str]]) -> Any:
+    """The value a blank counts as, after deciding what its reading's problem is: a warning (noted in
+    ``warnings``; the value counted as said) or an error (raised, in the clerk's words)."""
     if reading.problem is None:  # the common case first: nothing to say
         return reading.value
     label, written = blank.label, _quote(raw)
@@ -397,6 +402,3 @@ def check_file(path: Path, forms: dict[str, Form], data: bytes | None = None) ->
         return CheckResult(file=path, problems=[Problem("error", exc.code, exc.message)], error_code=exc.code)
     return check_read(read)
 
-
-def problem_dict(problem: Problem) -> dict[str, Any]:
-    return asdict(problem)

@@ -21,7 +21,7 @@ from ..inbox.workspace import Workspace, check_period, period_for_date
 from .report_age import ReportAge, report_file
 from .report_age import report_age as age_of_report
 
-STATES = ("已报", "退回待改", "待确认", "未报")
+UNIT_STATES = ("已报", "退回待改", "待确认", "未报")
 
 
 @dataclass
@@ -75,7 +75,7 @@ class StatusReport:
     @property
     def counts(self) -> dict[str, int]:
         """应报, 已报, 逾期 (reported late, part of 已报), 退回待改, 待确认, 未报."""
-        by = {s: sum(1 for u in self.units if u.state == s) for s in STATES}
+        by = {s: sum(1 for u in self.units if u.state == s) for s in UNIT_STATES}
         return {
             "应报": len(self.units),
             "已报": by["已报"],
@@ -156,11 +156,6 @@ def current_period(workspace: Workspace, today: date | None = None) -> str:
 def _day(iso: str) -> date:
     """The day of an ISO time, or of a date alone (``--received 2020-06-29``)."""
     return datetime.fromisoformat(iso).date()
-
-
-def unit_statuses(workspace: Workspace, period: str) -> list[UnitStatus]:
-    """Every roster unit's state for ``period``, in roster order."""
-    return status_report(workspace, period).units
 
 
 def status_report(

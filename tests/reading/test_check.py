@@ -330,3 +330,19 @@ def test_our_report_reads_back_with_its_totals_tallies_and_units(forms, our_repo
             given = [g for g in given if g is not None]
             assert coverage.weights[ref.key] == len(given)
             assert result.values[ref.key] == pytest.approx(sum(given) / len(given))  # exact, not the printed 1 decimal
+
+
+def test_a_blank_is_read_then_its_problem_decided_by_two_functions():
+    import pydantic_core
+
+    from collector.forms.model import Blank
+    from collector.reading.check import _counted_value, _read_blank
+
+    count = Blank(key="a.b", label="开展活动", kind="count", unit="次")
+    reading = _read_blank("约30次", count)  # reading the value: no verdict yet
+    assert (reading.value, reading.problem) == (30, "approx")
+    warnings: list = []
+    assert _counted_value(reading, "约30次", count, warnings) == 30  # deciding: a warning, counted as said
+    assert [w[:2] for w in warnings] == [("a.b", "approx")]
+    with pytest.raises(pydantic_core.PydanticCustomError):
+        _counted_value(_read_blank("-3", count), "-3", count, [])  # an error: raised in the clerk's words
