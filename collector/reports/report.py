@@ -31,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..forms.layout import PROP_PERIOD, ROLLUP_HEAD, ROLLUP_MARK, ROLLUP_SHEET, ROLLUP_VERSION
 from ..forms.model import Activity, Form
+from .print_setup import a4_landscape, pages_across
 from .rollup import Rollup, Total, tally_text
 from .safe_cells import set_text, set_value
 from .seed_sheet import fill_line, format_number, write_seed_sheet
@@ -199,16 +200,10 @@ def _heading(ws: Worksheet, heads: Sequence[str], widths: Sequence[float], row: 
         ws.column_dimensions[cell.column_letter].width = width
     ws.row_dimensions[row].height = 45
     ws.freeze_panes = f"{'C' if len(heads) > 2 else 'A'}{row + 1}"  # a string: ws.cell() would add a row
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.print_title_rows = f"{row}:{row}"
-    if len(heads) <= 8:
-        # a narrow table prints one page wide; the wide ones (a column per blank) run across pages
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    else:
-        ws.print_title_cols = "A:B"  # every page across says which region or unit a row is
+    # a narrow table prints one page wide; a wide one (a column per blank: 按地区, 明细) across as many
+    # pages as keep it readable, every page across saying which region or unit a row is
+    pages = pages_across(widths)
+    a4_landscape(ws, title_rows=f"{row}:{row}", title_cols="A:B" if pages > 1 else None, pages_wide=pages)
 
 
 def _column_label(form: Form, key: str, kind: str) -> str:

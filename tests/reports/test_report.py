@@ -192,3 +192,29 @@ def test_printed_summary_pages_are_numbered_and_name_their_section(tmp_path):
     assert sorted(set(seen)) == sorted(set(activities))  # every activity printed, on the 汇总表's pages
     # no bookkeeping on the stamped pages
     assert not any(word in text for text in summary for word in ("逾期", "待确认", "退回"))
+
+
+def test_the_wide_sheets_print_on_a4_landscape_readably_with_their_titles(tmp_path):
+    from collector.reports.print_setup import MARGIN_SIDE, PAGE_NUMBERS
+
+    page_pixels = (11.69 - 2 * MARGIN_SIDE) * 96  # A4 landscape between the margins, at 100 %
+
+    form = FORMS["dxal-2020"]
+    rng = random.Random(7)
+    path = tmp_path / "r.xlsx"
+    make_report(path, form, [realistic_values(form, rng) for _ in range(3)])
+    wb = load_workbook(path)
+    for name in ("按地区", "明细"):
+        ws = wb[name]
+        setup = ws.page_setup
+        assert setup.orientation == "landscape" and int(setup.paperSize) == 9, name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert int(setup.fitToHeight) == 0 and setup.pageOrder == "overThenDown", name
+        columns = ws.max_column
+        assert columns > 20 and int(setup.fitToWidth) > 1, name  # a column per blank: several pages across
+        pixels = sum(ws.column_dimensions[ws.cell(1, c).column_letter].width * 7 + 5 for c in range(1, columns + 1))
+        assert pixels / int(setup.fitToWidth) <= page_pixels / 0.75, name  # printed at 75 % or larger
+        assert ws.print_title_rows == "$1:$1" and ws.print_title_cols == "$A:$B", name  # titles on every page
+        assert ws.oddFooter.center.text == PAGE_NUMBERS and ws.page_margins.left == MARGIN_SIDE, name
+    for name in ("报送情况", "校验问题"):  # narrow: one page wide
+        assert int(wb[name].page_setup.fitToWidth) == 1 and wb[name].print_title_cols is None, name
