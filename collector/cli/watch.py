@@ -36,7 +36,7 @@ def watch(
         on_ready=lambda: typer.echo(f"正在监视 {ws.inbox}（{'轮询' if polling else '系统通知'}方式），按 Ctrl-C 停止。"),
     )
     typer.echo(f"已停止监视。共处理 {len(result.outcomes)} 个文件。")
-    raise typer.Exit(1 if any(o.state in ("returned", "held", "waiting") for o in result.outcomes) else 0)
+    raise typer.Exit(1 if result.needs_attention else 0)
 
 
 def register(app: typer.Typer) -> None:

@@ -128,10 +128,7 @@ class IngestResult:
 
     @property
     def needs_attention(self) -> bool:
-        """Something for the clerk: a return sent back (a receipt to forward — also one sent back before
-        and sent again unchanged), held (a decision), or left for the next pass (it could not be opened yet)."""
-        return any(o.state in ("returned", "held", "waiting") or (o.state == "duplicate" and o.receipt is not None)
-                   for o in self.outcomes)
+        return needs_attention(self.outcomes)
 
     def summary_line(self) -> str:
         if not self.outcomes:
@@ -141,6 +138,14 @@ class IngestResult:
         if self.count("waiting"):
             parts.append(f"稍后处理 {self.count('waiting')}")
         return f"共 {len(self.outcomes)} 个文件：" + "，".join(parts) + "。"
+
+
+def needs_attention(outcomes: list[FileOutcome]) -> bool:
+    """Something for the clerk (exit 1 of ingest and watch): a return sent back (a receipt to forward —
+    also one sent back before and sent again unchanged), held (a decision), or left for the next pass
+    (it could not be opened yet)."""
+    return any(o.state in ("returned", "held", "waiting") or (o.state == "duplicate" and o.receipt is not None)
+               for o in outcomes)
 
 
 OnFile = Callable[[FileOutcome], None]

@@ -30,6 +30,7 @@ from watchdog.observers.polling import PollingObserver
 from ..errors import RunLocked
 from ..reading.workbook import OLE_MAGIC, compound_file_complete
 from .ingest import FileOutcome, OnFile, ingest, is_system_file, is_temp_file
+from .outcomes import needs_attention
 from .roster import load_roster
 from .workspace import Workspace, check_period
 
@@ -43,6 +44,11 @@ class WatchResult:
 
     outcomes: list[FileOutcome] = field(default_factory=list)
     passes: int = 0
+
+    @property
+    def needs_attention(self) -> bool:
+        """Something for the clerk, as ingest says it (its exit 1)."""
+        return needs_attention(self.outcomes)
 
 
 @dataclass

@@ -8,7 +8,8 @@ import time
 import pytest
 from conftest import DATA, make_return, make_workspace
 
-from collector.inbox.watch import is_complete, watch
+from collector.inbox.outcomes import FileOutcome, IngestResult
+from collector.inbox.watch import WatchResult, is_complete, watch
 
 
 class Watching:
@@ -208,3 +209,13 @@ def test_watchdogs_own_english_lines_never_reach_the_screen():
             "logging.getLogger('watchdog.observers.inotify').error('InotifyEmitter.queue_events() called')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr == ""
+
+
+def test_a_watch_needs_the_clerk_as_ingest_does(tmp_path):
+    """Exit 1 of watch and ingest say the same: a returned file sent again unchanged (重复) gets its
+    receipt again, to forward once more; a plain duplicate needs nothing."""
+    again = FileOutcome("乙局.xlsx", "duplicate", receipt=tmp_path / "乙局-退回-0a1b2c3d.txt")
+    plain = FileOutcome("甲局.xlsx", "duplicate")
+    for outcomes, wanted in (([again], True), ([plain], False), ([plain, FileOutcome("x", "held")], True)):
+        assert WatchResult(outcomes=outcomes).needs_attention is wanted
+        assert IngestResult(outcomes=outcomes).needs_attention is wanted
