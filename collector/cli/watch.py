@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import typer
@@ -26,9 +25,6 @@ def watch(
     """
     from ..inbox.watch import watch as watch_inbox  # watchdog: only when watching
 
-    # watchdog logs its own English (“InotifyEmitter.queue_events() called when the thread is inactive”
-    # as it stops); with no handler Python prints that on the clerk's screen: it goes nowhere
-    logging.getLogger("watchdog").addHandler(logging.NullHandler())
     ws = ready_workspace(workspace)
     result = watch_inbox(
         ws, polling=polling, rescan=rescan, settle=settle, period=period,

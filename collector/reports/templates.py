@@ -50,11 +50,10 @@ from ..forms.layout import (
     PROP_SHEET,
     PROP_UNIT,
     PROP_VERSION,
-    YESNO_HINT,
     Slot,
     form_slots,
 )
-from ..forms.model import BlankRef, Form, Line
+from ..forms.model import BlankRef, Form
 from ..inbox.workspace import Workspace, check_period, safe_file_name, staged_file
 from .xlsx_tables import save_workbook
 

@@ -197,25 +197,3 @@ def test_a_long_watch_stays_flat(ws, tmp_path):
     # ~0.8 MB per pass that keeping every pass's forms cost
     assert grown < 1024 * 1024, f"10 passes kept {grown / 1e6:.1f} MB"
 
-
-def test_watchdogs_own_english_lines_never_reach_the_screen():
-    """A benign race at shutdown makes watchdog log "InotifyEmitter.queue_events() called when the thread
-    is inactive"; Python printed it on stderr (seen in CI). The watch silences watchdog's logger. (A fresh
-    process: pytest's own logging handlers would catch the line here.)"""
-    import subprocess
-    import sys
-
-    code = ("import logging, collector.inbox.watch as w; w._silence_watchdog(); "
-            "logging.getLogger('watchdog.observers.inotify').error('InotifyEmitter.queue_events() called')")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stderr == ""
-
-
-def test_a_watch_needs_the_clerk_as_ingest_does(tmp_path):
-    """Exit 1 of watch and ingest say the same: a returned file sent again unchanged (重复) gets its
-    receipt again, to forward once more; a plain duplicate needs nothing."""
-    again = FileOutcome("乙局.xlsx", "duplicate", receipt=tmp_path / "乙局-退回-0a1b2c3d.txt")
-    plain = FileOutcome("甲局.xlsx", "duplicate")
-    for outcomes, wanted in (([again], True), ([plain], False), ([plain, FileOutcome("x", "held")], True)):
-        assert WatchResult(outcomes=outcomes).needs_attention is wanted
-        assert IngestResult(outcomes=outcomes).needs_attention is wanted
