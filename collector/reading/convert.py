@@ -182,8 +182,8 @@ def open_return(path: Path, data: bytes | None = None, *, timeout: float | None 
     if data.startswith(_ZIP):
         if is_docx(data):
             return open_docx(path, data)
-        if _opendocument(data) or suffix in (".ods", ".odt"):
-            kind = _opendocument(data)
+        kind = _opendocument(data)
+        if kind or suffix in (".ods", ".odt"):
             target = "docx" if kind == "text" or (kind is None and suffix == ".odt") else "xlsx"
             return _converted(path, data, suffix if suffix in _TARGET else ".ods", target, timeout=timeout)
         return open_workbook(path, data)
@@ -213,7 +213,12 @@ def open_return(path: Path, data: bytes | None = None, *, timeout: float | None 
 
 
 def _opendocument(data: bytes) -> str | None:
-    """"spreadsheet" / "text" for an OpenDocument file (its ``mimetype`` member), else None."""
+    """"spreadsheet" / "text" for an OpenDocument file (its ``mimetype`` member), else None.
+
+    An OpenDocument package names its ``mimetype`` member near the start (the standard puts it first,
+    stored); a workbook's zip does not. Only then is the zip opened: every .xlsx return passes here."""
+    if b"mimetype" not in data[:1024]:
+        return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             info = archive.getinfo("mimetype")
