@@ -116,7 +116,7 @@ def check_ooxml(archive: zipfile.ZipFile, workbook_part: str) -> None:
     sheets, shared = _parts(archive, workbook_part)
     tally = _Tally()
     lengths = array("Q")
-    if shared is not None and shared in archive.NameToInfo:
+    if shared is not None and shared in archive.NameToInfo and not _shared_text_is_small(archive, shared, sheets):
         lengths = _shared_sizes(archive, shared)
     for name, part in sheets:
         if part in archive.NameToInfo:  # else the reader says the file is damaged
@@ -169,18 +169,30 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str, name: str, tally: _Tally, l
         if not valued:
             continue
         tally.cells += len(valued)
-        last_row = max(last_row, max(int(row) for _col, row in valued) - 1)
+        last_row = max(last_row, max(map(int, {row for _col, row in valued})) - 1)
         for col in {col.upper() for col, _row in valued}:
             place = _split_address(col + b"1")
             if place is not None and place[1] > last_col:
                 last_col = place[1]
-        for index, uses in Counter(_SHARED_CELL.findall(data)).items():
-            if int(index) < n_strings:
-                tally.shared_text += lengths[int(index)] * uses
+        if n_strings:  # else the shared text was bounded as a whole (or there is none)
+            for index, uses in Counter(_SHARED_CELL.findall(data)).items():
+                if int(index) < n_strings:
+                    tally.shared_text += lengths[int(index)] * uses
         tally.counted()
     tally.sheet(name, last_row, last_col)
     tally.counted()
     return True
+
+
+def _shared_text_is_small(archive: zipfile.ZipFile, shared: str, sheets: list[tuple[str, str]]) -> bool:
+    """Whether the text cells copy out of the shared strings cannot reach the cap whatever they use.
+
+    Each use copies at most the whole table (its unpacked size), and each use takes a cell tag of at
+    least ``<c r="A1" t="s"><v>0</v></c>`` in a sheet: the sizes the zip declares — which is all that
+    zipfile and the reader unpack — bound the product. A real return is far below it, and its shared
+    strings need not be measured one by one."""
+    uses = sum(archive.NameToInfo[part].file_size for _name, part in sheets if part in archive.NameToInfo) // 30
+    return archive.NameToInfo[shared].file_size * uses <= MAX_SHARED_TEXT
 
 
 def _shared_sizes(archive: zipfile.ZipFile, part: str) -> array:

@@ -148,13 +148,18 @@ class _FormMatcher:
     @cached_property
     def known_words(self) -> str:
         """Every fixed text of the form's table, folded and joined: a cell whose words are in it is the form's own."""
+        return "\x1f".join(self.known_pieces)
+
+    @cached_property
+    def known_pieces(self) -> frozenset[str]:
+        """The same fixed texts one by one: most cells are one of them whole, found without a search."""
         form = self.form
         pieces = [form.title, *form.header, *form.columns]
         for section in form.sections:
             pieces.append(section.name)
             for activity in section.activities:
                 pieces += [activity.name, activity.seed_name, *activity.requirement.split("\n")]
-        return "\x1f".join(normalize(p) for p in pieces if p)
+        return frozenset(normalize(p) for p in pieces if p)
 
 
 def _line_pattern(line: Line) -> re.Pattern[str]:
@@ -378,7 +383,7 @@ def _extras(
     section and activity names, 内容要求). A 内容要求 cell without figures is let be (units shorten
     it with ……), and so is a 序号 column. A row with nothing of the form's own is one warning; a cell
     in a row of the form's (a 备注 column) is one each."""
-    known = matcher.known_words
+    known, pieces = matcher.known_words, matcher.known_pieces
     heads = {c.col: c.text for c in cells if c.row == table_row}
     skip_cols = {col for col, text in heads.items() if text in _SEQUENCE_HEADS}
     requirement_col = next((col for col, text in heads.items() if text == "内容要求"), None)
@@ -402,8 +407,9 @@ def _extras(
                                                          heads.get(cell.col, ""), _quote_cut(_original(sheet, cell, rest)))))
             continue
         text = cell.text
-        if not _says_something(text) or all(
-            piece.strip("…. 。") in known for piece in text.split("\n") if _says_something(piece)
+        if text.strip("…. 。") in pieces or not _says_something(text) or all(
+            part in pieces or part in known
+            for part in (piece.strip("…. 。") for piece in text.split("\n") if _says_something(piece))
         ):
             other.append(cell)
         elif cell.col == requirement_col and not any(ch.isdigit() for ch in text):
