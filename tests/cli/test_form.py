@@ -6,7 +6,7 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import DATA, truth
+from conftest import DATA, NEW_TABLE_MERGES, NEW_TABLE_ROWS, truth
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
@@ -54,23 +54,14 @@ def test_init_from_a_seed_tables_blank_reads_and_totals_the_samples_as_truth_say
             assert back.values[ref.key] == total, ref.label
 
 
-NEW_TABLE = [
-    ["2021年“平安乡村”重点工作完成情况表", None, None, None, None],
-    ["报送单位：          填表日期：", None, None, None, None],
-    ["序号", "类别", "重点活动", "工作要求", "完成情况"],
-    [1, "宣传发动", "召开动员会", "全面部署（含视频会议）", "召开动员会（ ）期，投入经费（  ）元；\n（ ）个乡镇（街道）完成部署"],
-    [2, None, "走访群众", "入户宣传", "走访( )户，覆盖社区（村）（ ）个，覆盖率（ ）%"],
-    [3, "隐患整治", None, "排查隐患，建立台账。", "排查隐患（ ）处；以（ ）等形式公开"],
-    [4, None, "建立台账", "台账完整", "□是    □否"],
-]
 
 
 def new_blank(path):
     wb = Workbook()
     ws = wb.active
-    for row in NEW_TABLE:
+    for row in NEW_TABLE_ROWS:
         ws.append(row)
-    for rng in ("A1:E1", "A2:E2", "B4:B5", "B6:B7"):
+    for rng in NEW_TABLE_MERGES:
         ws.merge_cells(rng)
     wb.save(path)
     return path

@@ -36,12 +36,16 @@ def test_reads_csv_in_every_encoding_excel_saves(tmp_path, encoding):
     assert roster.regions == ["塔河县", "呼中区", "地直单位"]
 
 
-def test_reads_xlsx(tmp_path):
+def _units_xlsx(path):
     wb = openpyxl.Workbook()
     wb.active.append(["单位", "地区", "别名"])
     for row in ROWS:
         wb.active.append(list(row))
-    wb.save(tmp_path / "units.xlsx")
+    wb.save(path)
+
+
+def test_reads_xlsx(tmp_path):
+    _units_xlsx(tmp_path / "units.xlsx")
     roster = load_roster(Workspace(tmp_path))
     assert [u.name for u in roster.units] == [r[0] for r in ROWS]
     assert roster.units[4].aliases == ("应急局", "地区应急局")
@@ -49,11 +53,7 @@ def test_reads_xlsx(tmp_path):
 
 def test_a_filled_units_xlsx_beside_the_empty_units_csv_of_init_is_used(tmp_path):
     (tmp_path / "units.csv").write_bytes("单位,地区,别名\r\n".encode("utf-8-sig"))  # as collect init leaves it
-    wb = openpyxl.Workbook()
-    wb.active.append(["单位", "地区", "别名"])
-    for row in ROWS:
-        wb.active.append(list(row))
-    wb.save(tmp_path / "units.xlsx")
+    _units_xlsx(tmp_path / "units.xlsx")
     roster = load_roster(Workspace(tmp_path))
     assert roster.path == tmp_path / "units.xlsx" and len(roster.units) == len(ROWS)
     # both filled: which one is meant cannot be guessed

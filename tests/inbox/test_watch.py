@@ -8,8 +8,7 @@ import time
 import pytest
 from conftest import DATA, make_return, make_workspace
 
-from collector.inbox.outcomes import FileOutcome, IngestResult
-from collector.inbox.watch import WatchResult, is_complete, watch
+from collector.inbox.watch import is_complete, watch
 
 
 class Watching:

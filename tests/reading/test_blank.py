@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 from conftest import DATA, SAMPLE_FORMS, sample_inbox, truth
+from conftest import NEW_TABLE_MERGES as MERGES
+from conftest import NEW_TABLE_ROWS as ROWS
 from openpyxl import Workbook
 
 from collector.errors import FormImportError
@@ -54,16 +56,6 @@ def _write(path, rows, merges=()):
     wb.save(path)
 
 
-ROWS = [
-    ["2021年“平安乡村”重点工作完成情况表", None, None, None, None],
-    ["报送单位：          填表日期：", None, None, None, None],
-    ["序号", "类别", "重点活动", "工作要求", "完成情况"],
-    [1, "宣传发动", "召开动员会", "全面部署（含视频会议）", "召开动员会（ ）期，投入经费（  ）元；\n（ ）个乡镇（街道）完成部署"],
-    [2, None, "走访群众", "入户宣传", "走访( )户，覆盖社区（村）（ ）个，覆盖率（ ）%"],
-    [3, "隐患整治", None, "排查隐患，建立台账。", "排查隐患（ ）处；以（ ）等形式公开"],
-    [4, None, "建立台账", "台账完整", "□是    □否"],
-]
-MERGES = ["A1:E1", "A2:E2", "B4:B5", "B6:B7"]
 
 
 def test_a_new_tables_workbook_blank_and_a_return_filled_in_it(tmp_path):
