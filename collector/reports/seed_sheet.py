@@ -27,6 +27,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..forms.model import BLANK_MARK, YESNO_MARK, Activity, Form, Line
+from .print_setup import PAGE_NUMBERS
 from .safe_cells import printed_lines, set_text
 
 _THIN = Side(style="thin", color="000000")
@@ -44,7 +45,6 @@ _HEAD_FOOT = 0.3
 #: to the page's width does not shrink it
 PAGE_HEIGHT = 595.3 - 2 * _MARGIN_TB * 72
 _HEAD_ROW_HEIGHT = 20
-PAGE_NUMBERS = "第 &P 页，共 &N 页"
 
 
 def format_number(value: Any) -> str:
