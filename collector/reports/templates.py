@@ -451,7 +451,7 @@ def make_templates(
     if all_units:
         names = [u.name for u in roster.units]
         if not names:
-            raise UsageError(f"单位名单 {workspace.roster_path} 中没有单位，请先填写应报单位。")
+            raise UsageError(f"单位名单 {roster.path} 中没有单位，请先填写应报单位。")
     else:
         names = []
         for written in units:
@@ -460,7 +460,7 @@ def make_templates(
                 unit, candidates = roster.lookup(written)
                 if unit is None:
                     hint = ("，可能是：" + "、".join(u.name for u in candidates)) if candidates else ""
-                    roster_name = workspace.roster_path.name if workspace.roster_path else ""
+                    roster_name = roster.path.name if roster.path else ""
                     raise UsageError(f"单位“{written}”不在单位名单 {roster_name} 中{hint}。")
             names.append(unit.name)
     return TemplateBatch(form, period, write_templates(form, names, period, workspace.outbox))
