@@ -71,6 +71,19 @@ def make_return(path: Path, unit: str, *, form_id: str = "dxal-2020", seed: int 
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
+def write_sheet(path: Path, rows, merges=(), title: str = "Sheet") -> Path:
+    """A one-sheet workbook of ``rows`` (lists of cell values), ``merges`` (``"A1:E1"``) merged."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for row in rows:
+        ws.append(row)
+    for rng in merges:
+        ws.merge_cells(rng)
+    wb.save(path)
+    return path
+
+
 def far_cells(path: Path, last: str) -> Path:
     """Two cells: A1 and ``last`` (XFD1048576: 1.8 KB that asked a reader for 512 GiB)."""
     wb = openpyxl.Workbook()

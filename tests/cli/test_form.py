@@ -6,7 +6,7 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import DATA, NEW_TABLE_MERGES, NEW_TABLE_ROWS, truth
+from conftest import DATA, NEW_TABLE_MERGES, NEW_TABLE_ROWS, truth, write_sheet
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
@@ -57,14 +57,7 @@ def test_init_from_a_seed_tables_blank_reads_and_totals_the_samples_as_truth_say
 
 
 def new_blank(path):
-    wb = Workbook()
-    ws = wb.active
-    for row in NEW_TABLE_ROWS:
-        ws.append(row)
-    for rng in NEW_TABLE_MERGES:
-        ws.merge_cells(rng)
-    wb.save(path)
-    return path
+    return write_sheet(path, NEW_TABLE_ROWS, NEW_TABLE_MERGES)
 
 
 def test_form_import_prints_what_it_found_and_writes_the_form_file(tmp_path):

@@ -4,7 +4,7 @@ import re
 import shutil
 
 import pytest
-from conftest import DATA, SAMPLE_FORMS, sample_inbox, truth
+from conftest import DATA, SAMPLE_FORMS, sample_inbox, truth, write_sheet
 from conftest import NEW_TABLE_MERGES as MERGES
 from conftest import NEW_TABLE_ROWS as ROWS
 from openpyxl import Workbook
@@ -46,14 +46,7 @@ def test_a_seed_tables_blank_gives_a_form_that_reads_its_returns_exactly(form_id
 
 
 def _write(path, rows, merges=()):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "表1"
-    for row in rows:
-        ws.append(row)
-    for rng in merges:
-        ws.merge_cells(rng)
-    wb.save(path)
+    write_sheet(path, rows, merges, title="表1")
 
 
 

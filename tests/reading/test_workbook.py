@@ -4,19 +4,14 @@ import zipfile
 
 import openpyxl
 import pytest
+from conftest import write_sheet
 
 from collector.errors import EmptyFile, PasswordProtected, TooLarge, UnreadableWorkbook, UnsafeXML
 from collector.reading.workbook import cell_address, column_letter, open_workbook
 
 
 def _xlsx(path, rows):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "统计表"
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-    return path
+    return write_sheet(path, rows, title="统计表")
 
 
 def test_reads_cells_with_absolute_addresses(tmp_path):
