@@ -41,7 +41,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 #: the first bytes of a compound file: a legacy .xls (or .doc), or an encrypted .xlsx
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
-_SCANNED = frozenset({"xl/workbook.xml", "docProps/custom.xml"})
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _ADDRESS = re.compile(r"([A-Z]{1,3})([1-9]\d{0,6})")
 
@@ -139,16 +138,14 @@ def _check_zip(data: bytes, path: Path) -> dict[str, str]:
     try:
         # Every part is parsed by calamine (quick-xml), which expands no DTD entity ("unrecognized
         # entity": an UnreadableWorkbook below), except docProps/custom.xml, parsed with defusedxml.
-        # The workbook part is looked at too: a DTD where every reader starts marks a crafted file.
-        for member in members:
-            if member.filename in _SCANNED:
-                with archive.open(member) as stream:
-                    head = stream.read(4096)
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise UnsafeXML("文件中含有不安全的 XML 声明（DTD/实体），可能是恶意文件，未读取。")
-        check_ooxml(archive, workbook_part)
+        # The workbook part is looked at too (by check_ooxml): a DTD where every reader starts marks a
+        # crafted file.
+        check_ooxml(archive, workbook_part, data)
         if "docProps/custom.xml" in names:
-            return _custom_properties(archive.read("docProps/custom.xml"))
+            custom = archive.read("docProps/custom.xml")
+            if b"<!DOCTYPE" in custom[:4096] or b"<!ENTITY" in custom[:4096]:
+                raise UnsafeXML("文件中含有不安全的 XML 声明（DTD/实体），可能是恶意文件，未读取。")
+            return _custom_properties(custom)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         if isinstance(exc, UnsafeXML):
             raise
@@ -322,7 +319,8 @@ def open_workbook(path: Path, data: bytes | None = None) -> Workbook:
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
             # absolute positions from A1, so that addresses are the ones Excel shows
-            rows = [list(r[:MAX_COLS]) for r in sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)]
+            rows = [r if len(r) <= MAX_COLS else r[:MAX_COLS]  # lists of their own already
+                    for r in sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)]
             merged = list(sheet.merged_cell_ranges or [])
             sheets.append(Sheet(name=name, rows=rows, merged=merged))
     except Exception as exc:  # calamine raises its own error types; all mean the same to a clerk
