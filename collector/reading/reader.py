@@ -161,6 +161,12 @@ class _FormMatcher:
                 pieces += [activity.name, activity.seed_name, *activity.requirement.split("\n")]
         return frozenset(normalize(p) for p in pieces if p)
 
+    @cached_property
+    def own_texts(self) -> dict[str, bool]:
+        """Whether a cell's (folded) text is the form's own, by text, as worked out (``_is_own``): most
+        cells of a return are the form's fixed texts, the same in every return of the form."""
+        return {}
+
 
 def _line_pattern(line: Line) -> re.Pattern[str]:
     literals = [normalize(piece) for piece in line.literals]
@@ -356,8 +362,17 @@ _SEQUENCE_HEADS = frozenset({"序号", "序", "编号", "No", "No."})
 _MAX_QUOTE = 300
 
 
+#: short texts already judged by ``_says_something`` (what is left around a line in its cell: "", "。", "\n"…)
+_SAID: dict[str, bool] = {}
+
+
 def _says_something(text: str) -> bool:
-    return _NOTHING.sub("", text) not in _NONE_WORDS
+    said = _SAID.get(text)
+    if said is None:
+        said = _NOTHING.sub("", text) not in _NONE_WORDS
+        if len(text) <= 8 and len(_SAID) < 4096:
+            _SAID[text] = said
+    return said
 
 
 def _row_words(sheet: Sheet, row: int) -> str:
@@ -383,7 +398,6 @@ def _extras(
     section and activity names, 内容要求). A 内容要求 cell without figures is let be (units shorten
     it with ……), and so is a 序号 column. A row with nothing of the form's own is one warning; a cell
     in a row of the form's (a 备注 column) is one each."""
-    known, pieces = matcher.known_words, matcher.known_pieces
     heads = {c.col: c.text for c in cells if c.row == table_row}
     skip_cols = {col for col, text in heads.items() if text in _SEQUENCE_HEADS}
     requirement_col = next((col for col, text in heads.items() if text == "内容要求"), None)
@@ -406,13 +420,9 @@ def _extras(
                 extras.append((cell.row, cell.col, Extra("line", sheet.address(cell.row, cell.col),
                                                          heads.get(cell.col, ""), _quote_cut(_original(sheet, cell, rest)))))
             continue
-        text = cell.text
-        if text.strip("…. 。") in pieces or not _says_something(text) or all(
-            part in pieces or part in known
-            for part in (piece.strip("…. 。") for piece in text.split("\n") if _says_something(piece))
-        ):
+        if _is_own(matcher, cell.text):
             other.append(cell)
-        elif cell.col == requirement_col and not any(ch.isdigit() for ch in text):
+        elif cell.col == requirement_col and not any(ch.isdigit() for ch in cell.text):
             other.append(cell)
         else:
             unknown.append(cell)
@@ -432,6 +442,25 @@ def _extras(
 
 
 _NOTHING_EDGES = " \n;。.,，、:：；"
+#: texts remembered per form by ``_is_own`` (the form's own are a few hundred; a unit's words are
+#: not kept beyond this)
+_OWN_TEXTS_KEPT = 4096
+
+
+def _is_own(matcher: _FormMatcher, text: str) -> bool:
+    """Whether a cell's words are the form's own: one of its fixed texts (or a piece of one, as units
+    shorten them with ……), nothing at all, or lines that each are."""
+    memo = matcher.own_texts
+    own = memo.get(text)
+    if own is None:
+        known, pieces = matcher.known_words, matcher.known_pieces
+        own = text.strip("…. 。") in pieces or not _says_something(text) or all(
+            part in pieces or part in known
+            for part in (piece.strip("…. 。") for piece in text.split("\n") if _says_something(piece))
+        )
+        if len(memo) < _OWN_TEXTS_KEPT:
+            memo[text] = own
+    return own
 
 
 def _original(sheet: Sheet, cell: _Cell, folded: str) -> str:
