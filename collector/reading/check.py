@@ -1,4 +1,4 @@
-"""Check a return: a pydantic model per form, built from its form file, reporting every problem at once.
+"""Check a return: every blank read as its kind in the form says, every problem reported at once.
 
 Two levels. An **error** means the return cannot be counted (negative, a decimal count, words where a
 number belongs, a numeral that is not a well-formed number (一二, 十十), a 万 form that is not a whole
@@ -15,12 +15,8 @@ Chinese sentence telling the unit what to write instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, create_model
-from pydantic_core import PydanticCustomError
+from typing import Any, Literal
 
 from ..errors import ReturnError
 from ..forms.model import Blank, BlankRef, Form, quoted
@@ -135,9 +131,9 @@ def _coverage(read: ReturnRead, values: dict[str, Any], raw: dict[str, Any]) -> 
     """The ``_rollup`` entry of a consolidated return — one whose 是/否 lines carry tallies, that says
     how many units it covers, or our report with its hidden roll-up sheet; None for a unit's own."""
     tallies: dict[str, list[int]] = {}
-    for ref, key, name in _plan(read.form):
-        if ref.kind == "yesno" and raw[name]:
-            tally = read_yesno(raw[name]).tally
+    for ref, key in _plan(read.form):
+        if ref.kind == "yesno" and raw[key]:
+            tally = read_yesno(raw[key]).tally
             if tally is not None:
                 tallies[key] = list(tally)
     sheet = read.rollup
@@ -145,7 +141,7 @@ def _coverage(read: ReturnRead, values: dict[str, Any], raw: dict[str, Any]) -> 
         return None
     units = sheet.units if sheet is not None else read.stated_units or max(sum(t) for t in tallies.values())
     weights: dict[str, float] = {}
-    for ref, key, _name in _plan(read.form):
+    for ref, key in _plan(read.form):
         row = sheet.rows.get(key) if sheet is not None else None
         value = values.get(key)
         if ref.kind == "yesno" and key not in tallies:
@@ -162,21 +158,12 @@ def _coverage(read: ReturnRead, values: dict[str, Any], raw: dict[str, Any]) -> 
 
 
 # ---------------------------------------------------------------------------------------------
-# the pydantic model of a form
+# one blank: what it says, then whether that counts
 
 
 def _quote(raw: str | None) -> str:
     """What the unit wrote, without the blank's own brackets: “-3”, not “（-3）”."""
     return strip_brackets(normalize(raw or ""))
-
-
-def _validate_blank(raw: Any, info: ValidationInfo, *, blank: Blank) -> Any:
-    """Turn the text of one blank into its value; raise for errors, note warnings in the context."""
-    warnings: list[tuple[str, str, str]] = info.context["warnings"] if info.context else []
-    if raw is None:
-        # the line was not found; reported once per line by check_read
-        return None
-    return _counted_value(_read_blank(raw, blank), raw, blank, warnings)
 
 
 def _read_blank(raw: str, blank: Blank) -> Reading:
@@ -212,77 +199,58 @@ def _counted_value(reading: Reading, raw: str, blank: Blank, warnings: list[tupl
             warnings.append((blank.key, "unanswered", f"{quoted(label)}没有勾选“是”或“否”；请勾选其中一个。"))
             return None
         case "both":
-            raise PydanticCustomError("both", f"{quoted(label)}的“是”和“否”都勾选了；只能勾选其中一个。")
+            raise BlankError("both", f"{quoted(label)}的“是”和“否”都勾选了；只能勾选其中一个。")
         case "negative" if blank.kind == "percent":
-            raise PydanticCustomError("over_100", f"{quoted(label)}应填写 0 到 100 之间的数，现填写“{written}”。")
+            raise BlankError("over_100", f"{quoted(label)}应填写 0 到 100 之间的数，现填写“{written}”。")
         case "negative":
-            raise PydanticCustomError("negative", f"{quoted(label)}应填写不小于0的整数，现填写“{written}”。")
+            raise BlankError("negative", f"{quoted(label)}应填写不小于0的整数，现填写“{written}”。")
         case "decimal":
-            raise PydanticCustomError(
+            raise BlankError(
                 "decimal", f"{quoted(label)}应填写整数（单位：{blank.unit}），不能有小数，现填写“{written}”。")
         case "bad_numeral":
-            raise PydanticCustomError(
+            raise BlankError(
                 "bad_numeral", f"{quoted(label)}填写的“{written}”不是规范的数字写法，无法确定是多少；"
                 "请改写为阿拉伯数字（如 12、350、25000）。")
         case "not_whole":
-            raise PydanticCustomError(
+            raise BlankError(
                 "not_whole", f"{quoted(label)}填写的“{written}”折合 {reading.value:g}，不是整数"
                 f"（单位：{blank.unit}）；请填写准确的整数。")
         case "over_100":
-            raise PydanticCustomError("over_100", f"{quoted(label)}应填写 0 到 100 之间的数，现填写“{written}”。")
+            raise BlankError("over_100", f"{quoted(label)}应填写 0 到 100 之间的数，现填写“{written}”。")
         case _:  # not_number
             hint = "不小于0的整数" if blank.kind == "count" else " 0 到 100 之间的数"
-            raise PydanticCustomError(
+            raise BlankError(
                 "not_number", f"{quoted(label)}应填写{hint}，现填写“{written}”；没有请填 0，有请填写准确数字。")
 
 
-_PY_TYPES = {"count": int, "percent": float, "text": str, "yesno": str}
-#: by form id, one entry per id (replaced when the forms are loaded again), as reader._MATCHERS
-_MODELS: dict[str, tuple[Form, type[BaseModel]]] = {}
+class BlankError(Exception):
+    """What is wrong with one blank, as an error (the code, and the sentence for the unit)."""
 
-
-def form_model(form: Form) -> type[BaseModel]:
-    """The pydantic model of a form: one optional field per blank, validated from the written text."""
-    cached = _MODELS.get(form.id)
-    if cached is not None and cached[0] is form:
-        return cached[1]
-    fields: dict[str, Any] = {}
-    for ref in form.blank_refs:
-        validator = BeforeValidator(partial(_validate_blank, blank=ref.blank))
-        fields[ref.key] = (Annotated[_PY_TYPES[ref.kind] | None, validator], None)
-    model = create_model(  # type: ignore[call-overload]
-        f"Return_{form.id.replace('-', '_')}",
-        __config__=ConfigDict(extra="forbid"),
-        **{_field_name(k): (t, d) for k, (t, d) in fields.items()},
-    )
-    _MODELS[form.id] = (form, model)
-    return model
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 def prepare(forms: dict[str, Form], expected: str | None = None) -> None:
-    """Build every form's reader now, and the model of the ``expected`` form (of every form if None);
-    each is built once, when first needed, in any case: a worker process forked afterwards has them
-    ready. (Every file is told apart by the readers; the model checks only the files of its form.)"""
+    """Build every form's reader now (each is built once, when first needed, in any case): a worker
+    process forked afterwards has them ready, to tell any file apart. ``expected``: the form being
+    collected, whose reading plan is worked out too."""
     for form in forms.values():
         prepare_reading(form)
         if expected is None or form.id == expected:
-            form_model(form)
+            _plan(form)
 
 
-@lru_cache(maxsize=4096)
-def _field_name(key: str) -> str:
-    # pydantic field names must be identifiers; keys use dots
-    return key.replace(".", "__")
+#: by form id, one entry per id (replaced when the forms are loaded again), as reader._MATCHERS
+_PLANS: dict[str, tuple[Form, tuple[tuple[BlankRef, str], ...]]] = {}
 
 
-_PLANS: dict[str, tuple[Form, tuple[tuple[BlankRef, str, str], ...]]] = {}  # by form id, as _MODELS
-
-
-def _plan(form: Form) -> tuple[tuple[BlankRef, str, str], ...]:
-    """(ref, key, field name) of every blank in reading order, worked out once per form."""
+def _plan(form: Form) -> tuple[tuple[BlankRef, str], ...]:
+    """(ref, key) of every blank in reading order, worked out once per form."""
     cached = _PLANS.get(form.id)
     if cached is None or cached[0] is not form:
-        cached = _PLANS[form.id] = (form, tuple((ref, ref.key, _field_name(ref.key)) for ref in form.blank_refs))
+        cached = _PLANS[form.id] = (form, tuple((ref, ref.key) for ref in form.blank_refs))
     return cached[1]
 
 
@@ -303,22 +271,28 @@ def check_read(read: ReturnRead) -> CheckResult:
     )
     plan = _plan(form)
     blanks = read.blanks
-    raw = {name: blanks[key].raw if key in blanks else None for _, key, name in plan}
+    raw = {key: blanks[key].raw if key in blanks else None for _, key in plan}
     warnings: list[tuple[str, str, str]] = []
-    model = form_model(form)
-    try:
-        instance = model.model_validate(raw, context={"warnings": warnings})
-        values = {key: getattr(instance, name) for _, key, name in plan}
-        failed: dict[str, tuple[str, str]] = {}
-    except ValidationError as exc:
-        failed = {str(e["loc"][0]).replace("__", "."): (e["type"], e["msg"]) for e in exc.errors()}
-        values = {}
-        warnings.clear()
-        for ref, key, name in plan:
-            if key in failed:
-                values[key] = None
-                continue
-            values[key] = _validate_blank(raw[name], _Info({"warnings": warnings}), blank=ref.blank)
+    values: dict[str, Any] = {}
+    failed: dict[str, tuple[str, str]] = {}  # key → (code, message): every blank, not the first
+    for ref, key in plan:
+        text = raw[key]
+        if text is None:  # the line was not found: reported once per line below
+            values[key] = None
+            continue
+        blank = ref.blank
+        try:
+            value = _counted_value(_read_blank(text, blank), text, blank, warnings)
+        except BlankError as exc:
+            failed[key] = (exc.code, exc.message)
+            values[key] = None
+            continue
+        # a count is a whole number, a percent a real one (what the unit wrote, read: 2.5万 → 25000)
+        if value is not None and blank.kind == "count":
+            value = int(value)
+        elif value is not None and blank.kind == "percent":
+            value = float(value)
+        values[key] = value
     entry = _coverage(read, values, raw)
     if entry is not None:
         values[ROLLUP_KEY] = entry
@@ -330,7 +304,7 @@ def check_read(read: ReturnRead) -> CheckResult:
         ))
     if failed or warnings:
         by_key = {key: (code, message) for key, code, message in warnings}
-        for ref, key, _ in plan:
+        for ref, key in plan:
             if key not in failed and key not in by_key:
                 continue
             found = blanks.get(key)
@@ -382,13 +356,6 @@ def _percent_fractions(form: Form, values: dict[str, Any], read: ReturnRead) -> 
                 cell=found.cell if found else None, key=ref.key, label=ref.label, written=f"{value:g}",
             ))
     return problems
-
-
-class _Info:
-    """Stands in for pydantic's ValidationInfo when a field is validated on its own."""
-
-    def __init__(self, context: dict[str, Any]) -> None:
-        self.context = context
 
 
 def check_file(path: Path, forms: dict[str, Form], data: bytes | None = None) -> CheckResult:

@@ -174,7 +174,7 @@ def test_a_long_watch_stays_flat(ws, tmp_path):
 
     from collector.reading import check, reader
 
-    caches = (reader._MATCHERS, reader._TEMPLATE_MATCHERS, check._MODELS, check._PLANS)
+    caches = (reader._MATCHERS, reader._TEMPLATE_MATCHERS, check._PLANS)
     returns = [make_return(tmp_path / f"r{i}.xlsx", "呼中林业局", seed=i).read_bytes() for i in range(14)]
     try:
         with Watching(ws, settle=0.05, tick=0.02) as w:

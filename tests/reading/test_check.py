@@ -5,7 +5,7 @@ import re
 
 import openpyxl
 import pytest
-from conftest import DATA, SAMPLE_FORMS, sample_inbox, truth
+from conftest import DATA, FORMS, SAMPLE_FORMS, make_return, sample_inbox, truth
 
 from collector.reading.check import check_file
 
@@ -99,21 +99,37 @@ def test_percent_typed_with_its_sign_into_a_template_is_flagged(tmp_path, forms)
                                "（不带 % 号）；如果确实不到 1%，可以不改。")
 
 
-def test_prepare_builds_every_reader_and_only_the_expected_model():
-    """What a forked worker starts with: every form's reader (to tell any file apart), and the model
-    of the form being collected; another form's model is built when a file of it first comes."""
+def test_prepare_builds_every_reader_and_only_the_expected_plan():
+    """What a forked worker starts with: every form's reader (to tell any file apart), and the
+    reading plan of the form being collected; another form's is worked out when a file of it first comes."""
     from collector.forms.model import load_forms
     from collector.reading import check, reader
 
     forms = load_forms()  # new objects: nothing built for them yet
     check.prepare(forms, "dxal-2020")
     assert all(reader._MATCHERS[f.id].form is f for f in forms.values())
-    built = {f.id for f in forms.values() if f.id in check._MODELS and check._MODELS[f.id][0] is f}
+    built = {f.id for f in forms.values() if f.id in check._PLANS and check._PLANS[f.id][0] is f}
     assert built == {"dxal-2020"}
     other = forms["haicheng-2020"]
-    assert check.form_model(other) is check.form_model(other)  # built now, once
+    assert check._plan(other) is check._plan(other)  # worked out now, once
     check.prepare(forms)  # all of them
-    assert all(check._MODELS[f.id][0] is f for f in forms.values())
+    assert all(check._PLANS[f.id][0] is f for f in forms.values())
+
+
+def test_every_bad_blank_is_an_error_and_figures_are_counted_as_their_kind(tmp_path):
+    """Every blank is judged, not only until the first error (pandera's lazy errors); a count reads as
+    a whole number (2.5万 → 25000, an int) and a percent as a real one (95 → 95.0)."""
+    from collector.reading import check
+
+    forms = FORMS
+    changes = {"launch.sessions": "-3", "study.group_sessions": "2.5万", "study.group_attendance": "十十"}
+    path = make_return(tmp_path / "r.xlsx", "呼中林业局", changes=changes)
+    result = check.check_file(path, forms)
+    codes = {p.key: p.code for p in result.errors}
+    assert codes == {"launch.sessions": "negative", "study.group_attendance": "bad_numeral"}
+    assert result.values["study.group_sessions"] == 25000 and type(result.values["study.group_sessions"]) is int
+    percents = [r.key for r in forms["dxal-2020"].blank_refs if r.kind == "percent"]
+    assert all(type(result.values[k]) in (float, type(None)) for k in percents)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,10 +349,8 @@ def test_our_report_reads_back_with_its_totals_tallies_and_units(forms, our_repo
 
 
 def test_a_blank_is_read_then_its_problem_decided_by_two_functions():
-    import pydantic_core
-
     from collector.forms.model import Blank
-    from collector.reading.check import _counted_value, _read_blank
+    from collector.reading.check import BlankError, _counted_value, _read_blank
 
     count = Blank(key="a.b", label="开展活动", kind="count", unit="次")
     reading = _read_blank("约30次", count)  # reading the value: no verdict yet
@@ -344,5 +358,6 @@ def test_a_blank_is_read_then_its_problem_decided_by_two_functions():
     warnings: list = []
     assert _counted_value(reading, "约30次", count, warnings) == 30  # deciding: a warning, counted as said
     assert [w[:2] for w in warnings] == [("a.b", "approx")]
-    with pytest.raises(pydantic_core.PydanticCustomError):
+    with pytest.raises(BlankError, match="应填写不小于0的整数") as raised:
         _counted_value(_read_blank("-3", count), "-3", count, [])  # an error: raised in the clerk's words
+    assert raised.value.code == "negative"
