@@ -291,11 +291,7 @@ class Filing:
         if os.path.lexists(p.stored) and file_sha256(p.stored) == p.sha256:  # in place already (copied, or a crash)
             return _unlink_if_same(p.source, p.sha256)
         self.make_folder(os.path.dirname(p.stored))
-        try:
-            now = os.lstat(p.source)
-        except FileNotFoundError:
-            now = None
-        if now is None or (now.st_size, now.st_mtime_ns, now.st_ino) != (p.st.st_size, p.st.st_mtime_ns, p.st.st_ino):
+        if not _same_file(p.source, p.st):  # changed or replaced since it was read: the bytes read go in place
             self._write_copy(p)
             return True
         try:
@@ -308,7 +304,7 @@ class Filing:
         self.durable.folder(p.source.parent)
         self.durable.folder(p.stored.parent)
         pause()
-        if file_sha256(p.stored) != p.sha256:
+        if not _same_file(p.stored, p.st):
             # replaced in the instant between the look and the rename: give it back to the inbox
             os.replace(p.stored, _free_name(p.source))
             self._write_copy(p)
@@ -356,6 +352,17 @@ class Filing:
         except OSError as exc:  # a full or read-only disk: the run stops, the re-run finishes the file
             raise storage_error(exc, "把收到的文件复制到位", p.stored) from exc
         self.durable.folder(p.stored.parent)
+
+
+def _same_file(path: Path, st: os.stat_result) -> bool:
+    """Whether ``path`` is still the very file that was read (``st``: its ``fstat`` then): the same
+    file on the same disk, neither grown nor written since. (A file put in its place is another
+    file; its bytes need not be read to tell.)"""
+    try:
+        now = os.lstat(path)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) == (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _unlink_if_same(path: Path, sha: str) -> bool:

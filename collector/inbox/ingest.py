@@ -235,7 +235,7 @@ class _Run:
             return
         shown_name = self._name(path)
         try:
-            opened = read_regular(path)
+            opened = self.checker.opened(path)
         except NotRegular as exc:
             self._not_a_file(path, exc.kind)
             return

@@ -12,7 +12,9 @@ Two parts:
   aborts, runs out of memory, is killed or takes too long gives that file the answer ``CRASHED`` and
   is replaced by a fresh one; the files queued behind it are checked as usual. A few children keep
   checking the next files while this process files the ones before (results are asked for, and used,
-  in the order of the inbox). No private attribute of ``multiprocessing`` is used: each child is a
+  in the order of the inbox). This process reads the files ahead (the cheap checks, then the bytes and
+  their hash) and hands the children the bytes: a child reads nothing itself, and the caller takes the
+  same bytes (``opened``) while the file is still the one read. No private attribute of ``multiprocessing`` is used: each child is a
   ``Process`` with a ``Pipe``, waited on with ``multiprocessing.connection.wait``.
 
 On Windows there is no ``RLIMIT_AS`` (a job object would be the equivalent): the children run without a
@@ -54,6 +56,8 @@ _FAULT = os.environ.get("COLLECTOR_READ_FAULT", "")
 _CHUNK = 4
 _AHEAD_PER_CHILD = 2 * _CHUNK
 _CHUNK_BYTES = 1024 * 1024
+#: bytes read ahead and not yet taken, beyond which no more are read (a few files of the size cap)
+_AHEAD_BYTES = 64 * 1024 * 1024
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,6 +309,8 @@ class Checker:
         self.planned: deque[Path] = deque()
         self.planned_keys: set[str] = set()
         self.handed: dict[str, int] = {}  # key → how many of its tasks are with a child
+        self.read_ahead: dict[str, Opened] = {}  # key → the file as read ahead, until the caller takes it
+        self.ahead_bytes = 0
         self.done: dict[str, tuple[str | None, str | None, CheckResult | None]] = {}  # key → (sha, form id, result)
         self.crashes = 0
 
@@ -319,6 +325,22 @@ class Checker:
         if self.workers:
             self.planned.extend(paths)
             self.planned_keys.update(str(p) for p in paths)
+
+    def opened(self, path: Path) -> Opened:
+        """The regular file at ``path``, read: as read ahead if it is still that very file (same file,
+        size, modification and change times), else now (``read_regular``: raises as it does)."""
+        ahead = self.read_ahead.pop(str(path), None)
+        if ahead is not None:
+            self.ahead_bytes -= len(ahead.data or b"")
+            try:
+                now = os.lstat(path)
+            except OSError:
+                now = None
+            was = ahead.st
+            if now is not None and (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns) == (
+                    was.st_dev, was.st_ino, was.st_size, was.st_mtime_ns, was.st_ctime_ns):
+                return ahead
+        return read_regular(path)
 
     def check(self, path: Path, data: bytes, sha256: str) -> CheckResult:
         """The check of these bytes of ``path``."""
@@ -353,6 +375,8 @@ class Checker:
         self.planned_keys.clear()
         self.handed.clear()
         self.done.clear()
+        self.read_ahead.clear()
+        self.ahead_bytes = 0
 
     # -- the pool ---------------------------------------------------------------------------------
 
@@ -379,6 +403,8 @@ class Checker:
         child.conn.close()
 
     def _has_room(self) -> bool:
+        if self.ahead_bytes > _AHEAD_BYTES and any(c.tasks for c in self.children):
+            return False  # enough read ahead (an idle pool is fed all the same: never a standstill)
         return len(self.children) < self.workers or any(len(c.tasks) < _AHEAD_PER_CHILD for c in self.children)
 
     def _start(self, tasks: list[_Task]) -> None:
@@ -398,14 +424,25 @@ class Checker:
             self.handed[task.key] = self.handed.get(task.key, 0) + 1
 
     def _feed(self) -> None:
-        """Hand the planned files (by path: a child reads them itself) to the children with room."""
+        """Read the planned files and hand their bytes to the children with room. A file that is not a
+        regular one, cannot be read, is empty or too large is not read ahead: the caller finds out."""
         while self.planned and self._has_room():
             tasks = []
             while self.planned and len(tasks) < _CHUNK:
                 path = self.planned.popleft()
-                self.planned_keys.discard(str(path))
-                tasks.append(_Task(str(path), path, None, None))
-            self._start(tasks)
+                key = str(path)
+                self.planned_keys.discard(key)
+                try:
+                    opened = read_regular(path)
+                except OSError:
+                    continue
+                if not opened.data:
+                    continue
+                self.read_ahead[key] = opened
+                self.ahead_bytes += len(opened.data)
+                tasks.append(_Task(key, path, opened.data, opened.sha256))
+            if tasks:
+                self._start(tasks)
 
     def _wait_for(self, key: str) -> tuple[str | None, str | None, CheckResult | None] | None:
         """The result for ``key`` once a child gives it; None if it is neither planned nor handed out."""
@@ -518,7 +555,7 @@ def _check_one(checker: Checker, path: Path) -> CheckResult:
     from .workbook import os_error_text
 
     try:
-        opened = read_regular(path)
+        opened = checker.opened(path)
     except NotRegular as exc:
         message = f"这是{NOT_A_FILE[exc.kind]}。"
         return CheckResult(file=path, problems=[Problem("error", "not_a_file", message)], error_code="not_a_file")
