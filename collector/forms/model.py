@@ -281,15 +281,36 @@ def _validation_words(error: dict[str, Any]) -> str:
     return f"取值不对（{kind}）"
 
 
+#: forms already read, by file: the file's (modification time, size) then, and the form. Forms are
+#: frozen; a file read again unchanged gives the same object (a command checks the workspace's form
+#: and then reads its returns by it; a week-long watch loads the forms every pass)
+_READ: dict[str, tuple[tuple[int, int], Form]] = {}
+
+
+def _form_file(path: Path) -> Form:
+    """``load_form_file``, once per version of the file."""
+    try:
+        st = path.stat()
+    except OSError:
+        return load_form_file(path)  # says what is wrong
+    stamp = (st.st_mtime_ns, st.st_size)
+    known = _READ.get(str(path))
+    if known is not None and known[0] == stamp:
+        return known[1]
+    form = load_form_file(path)
+    _READ[str(path)] = (stamp, form)
+    return form
+
+
 def load_forms(workspace_schemas: Path | None = None) -> dict[str, Form]:
     """All known forms by id: the bundled ones, then a workspace's own folder adding or overriding."""
     forms: dict[str, Form] = {}
     bundled = bundled_schemas_dir()
     for path in sorted(bundled.glob("*.toml")):
-        form = load_form_file(path)
+        form = _form_file(path)
         forms[form.id] = form
     if workspace_schemas is not None and workspace_schemas.is_dir() and workspace_schemas.resolve() != bundled.resolve():
-        own = [load_form_file(path) for path in sorted(workspace_schemas.glob("*.toml"))]
+        own = [_form_file(path) for path in sorted(workspace_schemas.glob("*.toml"))]
         for form in own:
             forms[form.id] = form
         # the workspace's own form of a bundled table under its own id (imported from the table's

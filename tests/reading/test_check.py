@@ -102,10 +102,11 @@ def test_percent_typed_with_its_sign_into_a_template_is_flagged(tmp_path, forms)
 def test_prepare_builds_every_reader_and_only_the_expected_plan():
     """What a forked worker starts with: every form's reader (to tell any file apart), and the
     reading plan of the form being collected; another form's is worked out when a file of it first comes."""
-    from collector.forms.model import load_forms
+    from collector.forms import model
     from collector.reading import check, reader
 
-    forms = load_forms()  # new objects: nothing built for them yet
+    model._READ.clear()
+    forms = model.load_forms()  # new objects: nothing built for them yet
     check.prepare(forms, "dxal-2020")
     assert all(reader._MATCHERS[f.id].form is f for f in forms.values())
     built = {f.id for f in forms.values() if f.id in check._PLANS and check._PLANS[f.id][0] is f}
@@ -130,6 +131,27 @@ def test_every_bad_blank_is_an_error_and_figures_are_counted_as_their_kind(tmp_p
     assert result.values["study.group_sessions"] == 25000 and type(result.values["study.group_sessions"]) is int
     percents = [r.key for r in forms["dxal-2020"].blank_refs if r.kind == "percent"]
     assert all(type(result.values[k]) in (float, type(None)) for k in percents)
+
+
+def test_forms_are_read_once_per_version_of_their_file(tmp_path):
+    """A command checks the workspace's form, then reads returns by it; a watch loads the forms every
+    pass: an unchanged form file gives the same (frozen) form, a changed one is read again."""
+    import shutil
+
+    from collector.forms.model import bundled_schemas_dir, load_forms
+
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    own = schemas / "own.toml"
+    text = (bundled_schemas_dir() / "dxal-2020.toml").read_text(encoding="utf-8")
+    own.write_text(text.replace('id = "dxal-2020"', 'id = "own-2020"', 1), encoding="utf-8")
+    first = load_forms(schemas)
+    assert load_forms(schemas)["own-2020"] is first["own-2020"]
+    assert load_forms(schemas)["haicheng-2020"] is first["haicheng-2020"]
+    own.write_text(text.replace('id = "dxal-2020"', 'id = "own-2020"', 1) + "\n", encoding="utf-8")  # changed
+    again = load_forms(schemas)["own-2020"]
+    assert again is not first["own-2020"] and again == first["own-2020"]
+    shutil.rmtree(schemas)
 
 
 # ---------------------------------------------------------------------------------------------
