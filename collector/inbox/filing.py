@@ -193,11 +193,12 @@ class Filing:
 
     def record(self, record: FileRecord, source: Path, st: os.stat_result, data: bytes | None,
                values: dict[str, Any] | None = None, cells: dict[str, str | None] | None = None,
-               problems: list[ProblemRow] | None = None, entry: bool = False) -> int:
+               problems: list[ProblemRow] | None = None, entry: bool = False,
+               encoded: tuple[str | None, str | None] = (None, None)) -> int:
         """Record the row (committed with its batch); its original is moved into place with the batch.
         ``record.stored_path`` says where (made with ``destination``)."""
         pause()
-        file_id = self.ledger.record(record, values, problems, cells=cells, commit=False)
+        file_id = self.ledger.record(record, values, problems, cells=cells, commit=False, encoded=encoded)
         pause()
         assert record.stored_path is not None
         self.pending.append(Pending(file_id, source, st, data, record.sha256, self.abs(record.stored_path), entry))

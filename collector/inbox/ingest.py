@@ -218,7 +218,8 @@ class _Run:
                 filing.write_receipt(beside_path(dest), text)
         values = checked.values if checked is not None else None
         cells = checked.cells if checked is not None else None
-        file_id = filing.record(record, source, opened.st, opened.data, values, cells, problems)
+        encoded = (checked.values_json, checked.cells_json) if checked is not None else (None, None)
+        file_id = filing.record(record, source, opened.st, opened.data, values, cells, problems, encoded=encoded)
         return FileOutcome(
             name=record.name, state=record.state, unit=record.unit, period=record.period, reason=record.reason,
             receipt=receipt_file, stored=dest, version=record.version, file_id=file_id,

@@ -260,10 +260,12 @@ class Ledger:
         *,
         cells: dict[str, str | None] | None = None,
         commit: bool = True,
+        encoded: tuple[str | None, str | None] = (None, None),
     ) -> int:
         """Insert a file with its values ({key: value}, in reading order), the cells they were read
         from ({key: "统计表!D7"}) and its problems, all in one transaction.
 
+        ``encoded``: the values and cells as JSON text already (``CheckResult.encode``).
         ``commit=False`` leaves the transaction open for the next files, to be committed together by
         ``commit()`` (one commit per file is most of the cost of recording). Each file is still whole
         or absent: an error rolls back the open transaction, and so does closing the ledger first."""
@@ -286,7 +288,7 @@ class Ledger:
             if values:
                 self.db.execute(
                     "INSERT INTO value_sets (file_id, json, cells) VALUES (?, ?, ?)",
-                    (file_id, _dumps(values), _dumps(cells or {})),
+                    (file_id, encoded[0] or _dumps(values), encoded[1] or _dumps(cells or {})),
                 )
             self.db.executemany(
                 "INSERT INTO problems (file_id, level, code, cell, key, label, written, message) VALUES (?,?,?,?,?,?,?,?)",

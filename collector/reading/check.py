@@ -14,6 +14,7 @@ Chinese sentence telling the unit what to write instead.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +28,9 @@ from .reader import Extra, ReturnRead, read_workbook
 from .reader import prepare as prepare_reading
 
 Level = Literal["error", "warning"]
+
+#: values and cells as JSON text, as the ledger keeps them (words as they are, not \u escapes)
+json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,15 @@ class CheckResult:
     problems: list[Problem] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
     error_code: str | None = None  # set when the file is not a readable return at all
+    #: ``values`` and ``cells`` as JSON text (``encode``), when worked out where the file was read: a
+    #: checking child does it, and the process that files the returns has that much less to do
+    values_json: str | None = None
+    cells_json: str | None = None
+
+    def encode(self) -> None:
+        """Work out ``values_json`` and ``cells_json`` now (the values must not change afterwards)."""
+        self.values_json = json_text(self.values)
+        self.cells_json = json_text(self.cells)
 
     @property
     def ok(self) -> bool:

@@ -28,6 +28,19 @@ def test_record_with_values_and_problems(ledger):
     assert ledger.get(file_id).version == 1
 
 
+def test_values_encoded_where_the_file_was_checked_are_kept_as_they_are(ledger):
+    """A checking child hands over the values and cells as JSON text already (CheckResult.encode):
+    the ledger keeps that text, and reads back what the values were."""
+    from collector.reading.check import json_text
+
+    values, cells = {"k1": 3, "k2": "是"}, {"k1": "表!D4", "k2": "表!D5"}
+    file_id = ledger.record(_rec("a"), values, [], cells=cells, encoded=(json_text(values), json_text(cells)))
+    assert list(ledger.values([file_id])) == [(file_id, "k1", "表!D4", 3), (file_id, "k2", "表!D5", "是")]
+    # the text given is what is kept, not an encoding of its own
+    other = ledger.record(_rec("b"), values, [], cells=cells, encoded=('{"k1": 4}', '{"k1": "表!D9"}'))
+    assert list(ledger.values([other])) == [(other, "k1", "表!D9", 4)]
+
+
 def test_a_failed_record_leaves_nothing(ledger):
     with pytest.raises(LedgerError):
         # values go in, then a problem without its message fails: nothing of the file stays

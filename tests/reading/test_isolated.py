@@ -1,5 +1,6 @@
 """Reading untrusted files: only regular files opened, size before bytes, each parse in a limited child."""
 
+import json
 import os
 import socket
 import time
@@ -135,3 +136,29 @@ def test_a_child_of_a_large_process_still_has_its_memory_budget(tmp_path, monkey
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_large_files_with_many_problems_never_leave_parent_and_child_waiting_on_each_other(tmp_path):
+    """The bytes of each file go to its child through the pipe, and many problems make a large answer
+    coming back: the parent's sending (here ~0.4 MB a message) must never wait for a child that is
+    itself waiting for the parent to take its answers. Every file is checked, none is timed out."""
+    import random
+
+    from conftest import make_return
+
+    form = FORMS["dxal-2020"]
+    bad = {ref.key: "-1" for ref in form.blank_refs if ref.kind == "count"}  # an error in every count
+    pad = random.Random(0).randbytes(120_000).hex()  # random: each file over 0.1 MB packed
+    paths = [make_return(tmp_path / f"r{i}.xlsx", "呼中林业局", seed=i, changes=bad, properties={"pad": pad})
+             for i in range(16)]
+    assert all(p.stat().st_size > 100_000 for p in paths)
+    with Checker(FORMS, SCHEMAS, expected="dxal-2020", workers=1, seconds=15) as checker:
+        checker.plan(paths)
+        results = []
+        for path in paths:
+            opened = checker.opened(path)
+            results.append(checker.check(path, opened.data, opened.sha256))
+    assert all(r.error_code is None and len(r.errors) == len(bad) for r in results)
+    # the values come with their JSON text for the ledger, worked out in the child
+    assert all(json.loads(r.values_json) == r.values and json.loads(r.cells_json) == r.cells for r in results)
+    assert sum(len(repr(r.problems).encode()) for r in results[:8]) > 64 * 1024  # answers beyond a pipe's buffer
