@@ -217,18 +217,25 @@ def _scan_whole(data: bytes, name: str, tally: _Tally, lengths: array) -> bool:
 
 
 def _tally_cells(data: bytes, valued: list[tuple[bytes, bytes]], name: str, tally: _Tally, lengths: array) -> None:
-    """Add a sheet's cells holding a value (column letters, row digits) and the shared text they copy."""
-    last_row = last_col = -1
-    if valued:
-        tally.cells += len(valued)
-        last_row = max(map(int, {row for _col, row in valued})) - 1
-        for col in {col.upper() for col, _row in valued}:
-            place = _split_address(col + b"1")
-            if place is not None and place[1] > last_col:
-                last_col = place[1]
-        _shared_uses(data, tally, lengths)
+    """Add a whole sheet's cells holding a value (column letters, row digits) and the shared text they copy."""
+    last_row, last_col = _add_cells(data, valued, tally, lengths, -1, -1)
     tally.counted()
     tally.sheet(name, last_row, last_col)
+
+
+def _add_cells(data: bytes, valued: list[tuple[bytes, bytes]], tally: _Tally, lengths: array,
+               last_row: int, last_col: int) -> tuple[int, int]:
+    """Count cells holding a value and the shared text they copy; the extent (0-based) with them."""
+    if not valued:
+        return last_row, last_col
+    tally.cells += len(valued)
+    last_row = max(last_row, max(map(int, {row for _col, row in valued})) - 1)
+    for col in {col.upper() for col, _row in valued}:
+        place = _split_address(col + b"1")
+        if place is not None and place[1] > last_col:
+            last_col = place[1]
+    _shared_uses(data, tally, lengths)
+    return last_row, last_col
 
 
 def _shared_uses(data: bytes, tally: _Tally, lengths: array) -> None:
@@ -267,15 +274,7 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str, name: str, tally: _Tally, l
         if len(cells) != len(_CELL_TAG.findall(data)):
             return False  # a cell placed by the one before it, or an address the scan does not know
         valued = [(col, row) for col, row, empty in cells if not empty]
-        if not valued:
-            continue
-        tally.cells += len(valued)
-        last_row = max(last_row, max(map(int, {row for _col, row in valued})) - 1)
-        for col in {col.upper() for col, _row in valued}:
-            place = _split_address(col + b"1")
-            if place is not None and place[1] > last_col:
-                last_col = place[1]
-        _shared_uses(data, tally, lengths)
+        last_row, last_col = _add_cells(data, valued, tally, lengths, last_row, last_col)
         tally.counted()
     tally.sheet(name, last_row, last_col)
     tally.counted()
