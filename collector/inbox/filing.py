@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import storage_error
 from ..names import safe_file_name
-from ..reading.isolated import NotRegular, file_sha256
+from ..reading.isolated import NotRegular, file_sha256, read_regular, still_the_file
 from .arrivals import relative
 from .ledger import FileRecord, Ledger, ProblemRow
 from .receipts import NO_PERIOD, beside_path, write_receipt
@@ -218,8 +218,6 @@ class Filing:
     def complete_unfinished(self, rewrite_receipt: Callable[[FileRecord], str]) -> int:
         """Finish what an interrupted run left: rows committed whose original may still be in place.
         ``rewrite_receipt``: a row's receipt text again, from the ledger (for one the crash cut off)."""
-        from ..reading.isolated import read_regular
-
         rows = self.ledger.unfinished_moves()
         if not rows:
             return 0
@@ -292,7 +290,7 @@ class Filing:
         if os.path.lexists(p.stored) and file_sha256(p.stored) == p.sha256:  # in place already (copied, or a crash)
             return _unlink_if_same(p.source, p.sha256)
         self.make_folder(os.path.dirname(p.stored))
-        if not _same_file(p.source, p.st):  # changed or replaced since it was read: the bytes read go in place
+        if not still_the_file(p.source, p.st):  # changed or replaced since it was read: the bytes read go in place
             self._write_copy(p)
             return True
         try:
@@ -305,7 +303,7 @@ class Filing:
         self.durable.folder(p.source.parent)
         self.durable.folder(p.stored.parent)
         pause()
-        if not _same_file(p.stored, p.st):
+        if not still_the_file(p.stored, p.st):  # renamed: its change time is new
             # replaced in the instant between the look and the rename: give it back to the inbox
             os.replace(p.stored, _free_name(p.source))
             self._write_copy(p)
@@ -353,17 +351,6 @@ class Filing:
         except OSError as exc:  # a full or read-only disk: the run stops, the re-run finishes the file
             raise storage_error(exc, "把收到的文件复制到位", p.stored) from exc
         self.durable.folder(p.stored.parent)
-
-
-def _same_file(path: Path, st: os.stat_result) -> bool:
-    """Whether ``path`` is still the very file that was read (``st``: its ``fstat`` then): the same
-    file on the same disk, neither grown nor written since. (A file put in its place is another
-    file; its bytes need not be read to tell.)"""
-    try:
-        now = os.lstat(path)
-    except OSError:
-        return False
-    return (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) == (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _unlink_if_same(path: Path, sha: str) -> bool:

@@ -128,7 +128,7 @@ def check_ooxml(archive: zipfile.ZipFile, workbook_part: str, data: bytes | None
             continue  # the reader says the file is damaged
         whole = members.read(part, _WHOLE_BYTES)
         if whole is not None:
-            _refuse_dtd(whole)
+            refuse_dtd(whole)
             if _scan_whole(whole, name, tally, lengths):
                 continue
         if not _scan_sheet(archive, part, name, tally, lengths):
@@ -177,9 +177,13 @@ class _Members:
         return self.data[begin : begin + info.compress_size]
 
 
-def _refuse_dtd(head: bytes) -> None:
+_DTD_REFUSAL = "文件中含有不安全的 XML 声明（DTD/实体），可能是恶意文件，未读取。"
+
+
+def refuse_dtd(head: bytes) -> None:
+    """UnsafeXML if a part's first 4 KB declare a DTD or an entity (where every reader starts)."""
     if b"<!" in head[:4096] and any(mark in head[:4096] for mark in _DTD):
-        raise UnsafeXML("文件中含有不安全的 XML 声明（DTD/实体），可能是恶意文件，未读取。")
+        raise UnsafeXML(_DTD_REFUSAL)
 
 
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
@@ -212,15 +216,10 @@ def _scan_whole(data: bytes, name: str, tally: _Tally, lengths: array) -> bool:
             return False
         if not rest.endswith(b"/"):
             valued.append((col, row))
-    _tally_cells(data, valued, name, tally, lengths)
-    return True
-
-
-def _tally_cells(data: bytes, valued: list[tuple[bytes, bytes]], name: str, tally: _Tally, lengths: array) -> None:
-    """Add a whole sheet's cells holding a value (column letters, row digits) and the shared text they copy."""
     last_row, last_col = _add_cells(data, valued, tally, lengths, -1, -1)
     tally.counted()
     tally.sheet(name, last_row, last_col)
+    return True
 
 
 def _add_cells(data: bytes, valued: list[tuple[bytes, bytes]], tally: _Tally, lengths: array,
@@ -255,7 +254,7 @@ def _chunks(archive: zipfile.ZipFile, part: str):
             while chunk := stream.read(_STREAM_CHUNK):
                 data = carry + chunk
                 if first:
-                    _refuse_dtd(data)
+                    refuse_dtd(data)
                 first = False
                 cut = data.rfind(b">") + 1
                 carry = data[cut:]
@@ -328,7 +327,7 @@ def _parts(members: _Members, workbook_part: str) -> tuple[list[tuple[str, str]]
     shared = None
     try:
         workbook = _read_capped(members, workbook_part, 16 << 20)
-        _refuse_dtd(workbook)  # where every reader starts: a DTD there marks a crafted file
+        refuse_dtd(workbook)  # where every reader starts: a DTD there marks a crafted file
         for tag in _SHEET_TAG.finditer(workbook):
             attrs = _attrs(tag.group(1))
             if "id" in attrs:
@@ -365,7 +364,7 @@ def _safe_parser() -> expat.XMLParserType:
     parser = expat.ParserCreate()
 
     def refuse(*_args: object) -> None:
-        raise UnsafeXML("文件中含有不安全的 XML 声明（DTD/实体），可能是恶意文件，未读取。")
+        raise UnsafeXML(_DTD_REFUSAL)
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse

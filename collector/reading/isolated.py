@@ -14,8 +14,9 @@ Two parts:
   checking the next files while this process files the ones before (results are asked for, and used,
   in the order of the inbox). This process reads the files ahead (the cheap checks, then the bytes and
   their hash) and hands the children the bytes: a child reads nothing itself, and the caller takes the
-  same bytes (``opened``) while the file is still the one read. No private attribute of ``multiprocessing`` is used: each child is a
-  ``Process`` with a ``Pipe``, waited on with ``multiprocessing.connection.wait``.
+  same bytes (``opened``) while the file is still the one read (``still_the_file``). No private
+  attribute of ``multiprocessing`` is used: each child is a ``Process`` with a ``Pipe``, waited on
+  with ``multiprocessing.connection.wait``.
 
 On Windows there is no ``RLIMIT_AS`` (a job object would be the equivalent): the children run without a
 memory limit there, and the time limit still holds.
@@ -158,6 +159,19 @@ def read_regular(path: Path | str, max_bytes: int = MAX_FILE_BYTES) -> Opened:
         return Opened(st, data, digest.hexdigest())
     finally:
         os.close(fd)
+
+
+def still_the_file(path: Path | str, st: os.stat_result, *, changed_at: bool = False) -> bool:
+    """Whether ``path`` is still the very file whose ``fstat`` was ``st`` when it was read: the same
+    file on the same disk, neither grown nor written since (a file put in its place is another file:
+    its bytes need not be read to tell); ``changed_at``: nor renamed, linked or its mode changed either
+    (its change time; a rename of the file itself changes that too)."""
+    try:
+        now = os.lstat(path)
+    except OSError:
+        return False
+    same = (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) == (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return same and (not changed_at or now.st_ctime_ns == st.st_ctime_ns)
 
 
 def too_large(path: Path, size: int) -> CheckResult:
@@ -318,7 +332,7 @@ class Checker:
         self.handed: dict[str, int] = {}  # key → how many of its tasks are with a child
         self.read_ahead: dict[str, Opened] = {}  # key → the file as read ahead, until the caller takes it
         self.ahead_bytes = 0
-        self.done: dict[str, tuple[str | None, str | None, CheckResult | None]] = {}  # key → (sha, form id, result)
+        self.done: dict[str, tuple[str, str | None, CheckResult]] = {}  # key → (sha, form id, result)
         self.crashes = 0
 
     def __enter__(self) -> Checker:
@@ -339,13 +353,7 @@ class Checker:
         ahead = self.read_ahead.pop(str(path), None)
         if ahead is not None:
             self.ahead_bytes -= len(ahead.data or b"")
-            try:
-                now = os.lstat(path)
-            except OSError:
-                now = None
-            was = ahead.st
-            if now is not None and (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns) == (
-                    was.st_dev, was.st_ino, was.st_size, was.st_mtime_ns, was.st_ctime_ns):
+            if still_the_file(path, ahead.st, changed_at=True):
                 return ahead
         return read_regular(path)
 
@@ -358,7 +366,7 @@ class Checker:
         if found is None or found[0] != sha256:  # not read ahead, or changed since: these very bytes now
             self._start([_Task(key, path, data, sha256)])
             found = self._wait_for(key)
-        assert found is not None and found[2] is not None
+        assert found is not None
         _, form_id, result = found
         result.form = self.forms.get(form_id) if form_id else None
         return result
@@ -451,7 +459,7 @@ class Checker:
             if tasks:
                 self._start(tasks)
 
-    def _wait_for(self, key: str) -> tuple[str | None, str | None, CheckResult | None] | None:
+    def _wait_for(self, key: str) -> tuple[str, str | None, CheckResult] | None:
         """The result for ``key`` once a child gives it; None if it is neither planned nor handed out."""
         while key not in self.done:
             if not self.handed.get(key) and key not in self.planned_keys:

@@ -23,7 +23,7 @@ from defusedxml import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
 from ..errors import EmptyFile, PasswordProtected, TooLarge, UnreadableWorkbook, UnsafeStructure, UnsafeXML
-from .bounds import check_biff, check_ooxml
+from .bounds import check_biff, check_ooxml, refuse_dtd
 
 #: a returned statistics table is tens of kilobytes; anything above this is not one
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -143,8 +143,7 @@ def _check_zip(data: bytes, path: Path) -> dict[str, str]:
         check_ooxml(archive, workbook_part, data)
         if "docProps/custom.xml" in names:
             custom = archive.read("docProps/custom.xml")
-            if b"<!DOCTYPE" in custom[:4096] or b"<!ENTITY" in custom[:4096]:
-                raise UnsafeXML("文件中含有不安全的 XML 声明（DTD/实体），可能是恶意文件，未读取。")
+            refuse_dtd(custom)
             return _custom_properties(custom)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         if isinstance(exc, UnsafeXML):
