@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import UnknownForm
 from ..forms.model import Form
 from ..reading.check import CheckResult, Problem
-from .ledger import FileRecord, ProblemRow
+from .ledger import FileRecord
 from .outcomes import not_this_form, wrong_form
 from .roster import Roster
 from .workspace import PERIOD_RE, Config, parse_date, period_for_date
@@ -100,12 +100,11 @@ class Decision:
             record.reason = f"提醒 {len(checked.warnings)} 处" if checked.warnings else ""
         return record.state
 
-    def problems(self, record: FileRecord, checked: CheckResult) -> list[ProblemRow]:
-        """The rows of the record's problems (another form's one said first)."""
-        rows = [replace(row, message=message) for row, message in zip(problem_rows(checked.problems),
-                                                                        self._messages(checked))]
+    def problems(self, record: FileRecord, checked: CheckResult) -> list[Problem]:
+        """The record's problems, as said here (another form's one first)."""
+        rows = [replace(problem, message=message) for problem, message in zip(checked.problems, self._messages(checked))]
         if checked.form is not None and checked.form.id != self.form.id:
-            rows.insert(0, ProblemRow("error", "wrong_form", record.reason + "。请使用下发的原表填写。"))
+            rows.insert(0, Problem("error", "wrong_form", record.reason + "。请使用下发的原表填写。"))
         return rows
 
 
@@ -114,7 +113,3 @@ class Decision:
         told about the one form collected here, not every form the reader knows."""
         return [not_this_form(self.form.title) if p.code == UnknownForm.code else p.message
                 for p in checked.problems]
-
-
-def problem_rows(problems: list[Problem]) -> list[ProblemRow]:
-    return [ProblemRow(p.level, p.code, p.message, p.cell, p.key, p.label, p.written) for p in problems]

@@ -28,8 +28,9 @@ from typing import Any
 from ..errors import storage_error
 from ..names import safe_file_name
 from ..reading.isolated import NotRegular, file_sha256, read_regular, still_the_file
+from ..reading.problem import Problem
 from .arrivals import relative
-from .ledger import FileRecord, Ledger, ProblemRow
+from .ledger import FileRecord, Ledger
 from .receipts import NO_PERIOD, beside_path, write_receipt
 from .workspace import Workspace
 
@@ -193,7 +194,7 @@ class Filing:
 
     def record(self, record: FileRecord, source: Path, st: os.stat_result, data: bytes | None,
                values: dict[str, Any] | None = None, cells: dict[str, str | None] | None = None,
-               problems: list[ProblemRow] | None = None, entry: bool = False,
+               problems: list[Problem] | None = None, entry: bool = False,
                encoded: tuple[str | None, str | None] = (None, None)) -> int:
         """Record the row (committed with its batch); its original is moved into place with the batch.
         ``record.stored_path`` says where (made with ``destination``)."""

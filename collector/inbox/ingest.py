@@ -48,7 +48,7 @@ from ..reading.isolated import (
 )
 from ..reading.workbook import os_error_text
 from .arrivals import inbox_files, is_candidate, is_spreadsheet_name, is_system_file, is_temp_file, relative
-from .decide import Decision, problem_rows
+from .decide import Decision
 from .filing import BATCH, Filing
 from .ledger import FileRecord, Ledger
 from .outcomes import (
@@ -74,7 +74,7 @@ from .workspace import Config, Workspace, WorkspaceLock, check_period
 
 __all__ = [
     "BATCH", "SETTLING_SECONDS", "FileOutcome", "IngestResult", "OnFile", "ingest", "is_spreadsheet_name",
-    "is_system_file", "is_temp_file", "problem_rows",
+    "is_system_file", "is_temp_file",
 ]
 
 #: a file changed this recently that cannot be opened yet is still being written: left for the next pass

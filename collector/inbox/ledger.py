@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import LedgerError
+from ..reading.problem import Problem
 
 #: how the states are named to the clerk
 #: how the levels of a problem are named to the clerk and the units
@@ -156,17 +157,6 @@ class RefileRow:
     moved: int
 
 
-@dataclass
-class ProblemRow:
-    level: str
-    code: str
-    message: str
-    cell: str | None = None
-    key: str | None = None
-    label: str | None = None
-    written: str | None = None
-
-
 #: the ids of the returns that count for (form, period): each unit's newest accepted one, by arrival
 #: (``arrived_at``, then id)
 _COUNTED_IDS = (
@@ -256,7 +246,7 @@ class Ledger:
         self,
         record: FileRecord,
         values: dict[str, Any] | None = None,
-        problems: list[ProblemRow] | None = None,
+        problems: list[Problem] | None = None,
         *,
         cells: dict[str, str | None] | None = None,
         commit: bool = True,
@@ -520,7 +510,7 @@ class Ledger:
                 for r in rows.get(file_id, []):
                     yield file_id, r["key"], r["cell"], json.loads(r["value"]) if r["value"] is not None else None
 
-    def problems(self, file_ids: list[int]) -> list[tuple[int, ProblemRow]]:
+    def problems(self, file_ids: list[int]) -> list[tuple[int, Problem]]:
         out = []
         for chunk_start in range(0, len(file_ids), 500):
             chunk = file_ids[chunk_start : chunk_start + 500]
@@ -531,7 +521,7 @@ class Ledger:
             for r in rows:
                 d = dict(r)
                 file_id = d.pop("file_id")
-                out.append((file_id, ProblemRow(**d)))
+                out.append((file_id, Problem(**d)))
         return out
 
     def periods(self, form: str | None = None) -> list[str]:

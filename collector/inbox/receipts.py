@@ -21,7 +21,8 @@ from typing import Any
 from ..errors import storage_error
 from ..forms.model import Form
 from ..names import safe_file_name
-from .ledger import FileRecord, Ledger, ProblemRow
+from ..reading.problem import Problem
+from .ledger import FileRecord, Ledger
 from .workspace import Workspace
 
 NO_PERIOD = "未定期间"
@@ -38,7 +39,7 @@ class ReceiptInput:
 
     record: FileRecord
     form: Form | None
-    problems: list[ProblemRow]
+    problems: list[Problem]
     values: dict[str, Any]
     office: str = ""
     previous: FileRecord | None = None  # the accepted return this one replaces
@@ -194,12 +195,12 @@ def _headline(data: ReceiptInput) -> list[tuple[str, str]]:
     return out
 
 
-def _reminder_lines(problems: list[ProblemRow]) -> list[str]:
+def _reminder_lines(problems: list[Problem]) -> list[str]:
     """Reminders, one short line each: the place and what to look at (the message names the blank)."""
     return [f"  {n}. {p.cell}：{p.message}" if p.cell else f"  {n}. {p.message}" for n, p in enumerate(problems, start=1)]
 
 
-def _problem_lines(problems: list[ProblemRow], form: Form | None) -> list[str]:
+def _problem_lines(problems: list[Problem], form: Form | None) -> list[str]:
     lines = []
     for n, p in enumerate(problems, start=1):
         if not p.cell:

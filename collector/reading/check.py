@@ -17,33 +17,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ..errors import ReturnError
 from ..forms.model import Blank, BlankRef, Form, quoted
 from ..forms.values import Reading, normalize, read_number, read_text, read_yesno, strip_brackets
 from ..names import shown
 from .convert import open_return
+from .problem import Problem
 from .reader import Extra, ReturnRead, read_workbook
 from .reader import prepare as prepare_reading
 
-Level = Literal["error", "warning"]
-
 #: values and cells as JSON text, as the ledger keeps them (words as they are, not \u escapes)
 json_text = json.JSONEncoder(ensure_ascii=False).encode
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a return, said so that the unit can fix it."""
-
-    level: Level
-    code: str
-    message: str
-    cell: str | None = None
-    key: str | None = None
-    label: str | None = None
-    written: str | None = None
 
 
 @dataclass

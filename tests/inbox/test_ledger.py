@@ -3,7 +3,8 @@
 import pytest
 
 from collector.errors import LedgerError
-from collector.inbox.ledger import FileRecord, Ledger, ProblemRow
+from collector.inbox.ledger import FileRecord, Ledger
+from collector.reading.problem import Problem
 
 
 def _rec(name, state="accepted", unit="甲局", sha=None, arrived="2020-06-28T10:00:00", period="2020-06", **kw):
@@ -19,7 +20,7 @@ def ledger(tmp_path):
 
 def test_record_with_values_and_problems(ledger):
     file_id = ledger.record(_rec("a"), {"k1": 3, "k2": "是", "k3": None},
-                            [ProblemRow("warning", "blank", "没有填写", "表!D6", "k4", "标签", "")],
+                            [Problem("warning", "blank", "没有填写", "表!D6", "k4", "标签", "")],
                             cells={"k1": "表!D4", "k2": "表!D5"})
     assert list(ledger.values([file_id])) == [(file_id, "k1", "表!D4", 3), (file_id, "k2", "表!D5", "是"),
                                               (file_id, "k3", None, None)]
@@ -44,7 +45,7 @@ def test_values_encoded_where_the_file_was_checked_are_kept_as_they_are(ledger):
 def test_a_failed_record_leaves_nothing(ledger):
     with pytest.raises(LedgerError):
         # values go in, then a problem without its message fails: nothing of the file stays
-        ledger.record(_rec("a"), {"k1": 1}, [ProblemRow("error", "blank", None)])
+        ledger.record(_rec("a"), {"k1": 1}, [Problem("error", "blank", None)])
     assert ledger.files() == []
     assert list(ledger.values([1])) == []
 
@@ -61,7 +62,7 @@ def test_a_batch_of_files_is_committed_together_each_whole(tmp_path):
         ledger.commit()  # nothing open: nothing to do
         ledger.record(_rec("c", unit="丙局"), commit=False)
         with pytest.raises(LedgerError):  # a failed file takes its open batch with it
-            ledger.record(_rec("d"), {"k1": 1}, [ProblemRow("error", "blank", None)], commit=False)
+            ledger.record(_rec("d"), {"k1": 1}, [Problem("error", "blank", None)], commit=False)
         ledger.record(_rec("e", unit="戊局"), commit=False)  # closed without a commit: rolled back
     with Ledger(path) as ledger:
         assert [f.name for f in ledger.files()] == ["a", "b"]

@@ -1,9 +1,10 @@
 """Receipts (回执): what the unit is told, in Chinese, for each return."""
 
 from collector.forms.model import load_forms
-from collector.inbox.ledger import FileRecord, ProblemRow
+from collector.inbox.ledger import FileRecord
 from collector.inbox.receipts import ReceiptInput, beside_path, receipt_path, receipt_text
 from collector.inbox.workspace import Workspace
+from collector.reading.problem import Problem
 
 FORM = load_forms()["dxal-2020"]
 
@@ -26,15 +27,13 @@ def test_the_receipt_gives_when_the_file_was_received_not_when_it_was_taken_in()
 
 def _checked(tmp_path, changes):
     """A real return with ``changes`` written into it, read and checked: its problems as the ledger keeps them."""
-    from dataclasses import astuple
-
     from conftest import make_return
 
     from collector.reading.check import check_file
 
     path = make_return(tmp_path / "附件3 呼中林业局.xlsx", "呼中林业局", changes=changes)
     result = check_file(path, {FORM.id: FORM})
-    return result, [ProblemRow(*astuple(p)) for p in result.problems]
+    return result, list(result.problems)
 
 
 def test_accepted_receipt_names_unit_period_version_and_numbers(tmp_path):
@@ -78,7 +77,7 @@ def test_returned_receipt_lists_every_problem_and_what_to_do(tmp_path):
 
 def test_unreadable_file_receipt():
     record = _record("returned", form=None, unit=None, unit_written=None)
-    text = receipt_text(ReceiptInput(record, None, [ProblemRow("error", "empty", "文件是空的（0 字节），请对方重新发送。")], {}))
+    text = receipt_text(ReceiptInput(record, None, [Problem("error", "empty", "文件是空的（0 字节），请对方重新发送。")], {}))
     assert "报送单位：（未能确定）" in text
     assert "  1. 文件是空的（0 字节），请对方重新发送。" in text
     assert "下一步：请使用下发的原表填写" in text
