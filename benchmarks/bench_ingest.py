@@ -97,7 +97,7 @@ def make_workspace(root: Path, returns: Path, roster: list[tuple[str, str]]) -> 
     for path in returns.iterdir():
         shutil.copy2(path, root / "inbox" / path.name)
     # Returns reach a clerk's inbox over days, long written to disk when ingest runs. Ingest makes its
-    # own work durable (fsync of what it wrote and of the folders it changed; before issue 12, os.sync()),
+    # own work durable (syncfs of the workspace's disk on Linux; before issue 12, os.sync()),
     # which would otherwise also pay for writing back the 1,000 copies just made here — a cost of this
     # set-up, not of ingest.
     os.sync()

@@ -195,7 +195,7 @@ class Ledger:
 
     def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
         """``synchronous="NORMAL"``: commits survive a crash of the process but may be lost with the power;
-        a caller using it makes the data durable (``os.sync``) before anything depends on it."""
+        a caller using it makes the data durable (a sync of the disk) before anything depends on it."""
         self.path = Path(path)
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(synchronous)
