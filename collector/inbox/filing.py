@@ -257,7 +257,7 @@ class Filing:
     def record(self, record: FileRecord, source: Path, st: os.stat_result, data: bytes | None,
                values: dict[str, Any] | None = None, cells: dict[str, str | None] | None = None,
                problems: list[Problem] | None = None, entry: bool = False,
-               encoded: tuple[str | None, str | None] = (None, None)) -> int:
+               encoded: tuple[bytes | None, bytes | None] = (None, None)) -> int:
         """Record the row (committed with its batch); its original is moved into place with the batch.
         ``record.stored_path`` says where (made with ``destination``)."""
         pause()

@@ -165,6 +165,11 @@ _COUNTED_IDS = (
 )
 _COLUMNS = [f.name for f in fields(FileRecord)]
 _SELECT_COLUMNS = ", ".join(_COLUMNS)
+_INSERT_COLUMNS = [c for c in _COLUMNS if c != "id"]
+_INSERT_FILE = f"INSERT INTO files ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
+#: JSON given as UTF-8 bytes (``CheckResult.encode``) is kept as the text it is: CAST takes the bytes
+#: as they are, with no decoding and encoding again on the way in
+_INSERT_VALUES = "INSERT INTO value_sets (file_id, json, cells) VALUES (?, CAST(? AS TEXT), CAST(? AS TEXT))"
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -250,18 +255,18 @@ class Ledger:
         *,
         cells: dict[str, str | None] | None = None,
         commit: bool = True,
-        encoded: tuple[str | None, str | None] = (None, None),
+        encoded: tuple[bytes | None, bytes | None] = (None, None),
     ) -> int:
         """Insert a file with its values ({key: value}, in reading order), the cells they were read
         from ({key: "统计表!D7"}) and its problems, all in one transaction.
 
-        ``encoded``: the values and cells as JSON text already (``CheckResult.encode``).
+        ``encoded``: the values and cells as JSON text in UTF-8 already (``CheckResult.encode``).
         ``commit=False`` leaves the transaction open for the next files, to be committed together by
         ``commit()`` (one commit per file is most of the cost of recording). Each file is still whole
         or absent: an error rolls back the open transaction, and so does closing the ledger first."""
         if record.received_at is None:
             record.received_at = record.arrived_at
-        row = {c: getattr(record, c) for c in _COLUMNS if c != "id"}
+        row = {c: getattr(record, c) for c in _INSERT_COLUMNS}
         try:
             if not self.db.in_transaction:
                 self.db.execute("BEGIN IMMEDIATE")
@@ -271,15 +276,10 @@ class Ledger:
                     (record.unit, record.form, record.period),
                 ).fetchone()
                 row["version"] = count + 1
-            cursor = self.db.execute(
-                f"INSERT INTO files ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values())
-            )
-            file_id = int(cursor.lastrowid or 0)
+            file_id = int(self.db.execute(_INSERT_FILE, tuple(row.values())).lastrowid or 0)
             if values:
-                self.db.execute(
-                    "INSERT INTO value_sets (file_id, json, cells) VALUES (?, ?, ?)",
-                    (file_id, encoded[0] or _dumps(values), encoded[1] or _dumps(cells or {})),
-                )
+                self.db.execute(_INSERT_VALUES,
+                                (file_id, encoded[0] or _dumps(values), encoded[1] or _dumps(cells or {})))
             self.db.executemany(
                 "INSERT INTO problems (file_id, level, code, cell, key, label, written, message) VALUES (?,?,?,?,?,?,?,?)",
                 [(file_id, p.level, p.code, p.cell, p.key, p.label, p.written, p.message) for p in problems or []],

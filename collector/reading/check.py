@@ -45,15 +45,16 @@ class CheckResult:
     problems: list[Problem] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
     error_code: str | None = None  # set when the file is not a readable return at all
-    #: ``values`` and ``cells`` as JSON text (``encode``), when worked out where the file was read: a
-    #: checking child does it, and the process that files the returns has that much less to do
-    values_json: str | None = None
-    cells_json: str | None = None
+    #: ``values`` and ``cells`` as JSON text in UTF-8 (``encode``), when worked out where the file was
+    #: read: a checking child does it, and the process that files the returns has that much less to do
+    #: (the bytes cross the pipe and reach the ledger as they are, never decoded and encoded again)
+    values_json: bytes | None = None
+    cells_json: bytes | None = None
 
     def encode(self) -> None:
         """Work out ``values_json`` and ``cells_json`` now (the values must not change afterwards)."""
-        self.values_json = json_text(self.values)
-        self.cells_json = json_text(self.cells)
+        self.values_json = json_text(self.values).encode("utf-8", "replace")
+        self.cells_json = json_text(self.cells).encode("utf-8", "replace")
 
     @property
     def ok(self) -> bool:

@@ -236,13 +236,27 @@ class _Cell(NamedTuple):
     text: str  # normalized
 
 
+#: cell texts already folded: every return of a form repeats its words (title, heads, activities,
+#: requirements — most of a sheet's text), so each is folded once per process, not once per return
+_FOLDED: dict[str, str] = {}
+_FOLDED_MAX = 4096
+
+
 def _cells(sheet: Sheet) -> list[_Cell]:
     cells = []
+    folded = _FOLDED
     for r, row in enumerate(sheet.rows):
         for c, value in enumerate(row):
             if value is None or value == "":
                 continue
-            text = normalize(value if type(value) is str else cell_text(value))  # most cells are text
+            if type(value) is str:  # most cells are text
+                text = folded.get(value)
+                if text is None:
+                    text = normalize(value)
+                    if len(folded) < _FOLDED_MAX:
+                        folded[value] = text
+            else:
+                text = normalize(cell_text(value))
             if text:
                 cells.append(_Cell(r, c, text))
     return cells

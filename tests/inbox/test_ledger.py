@@ -30,16 +30,21 @@ def test_record_with_values_and_problems(ledger):
 
 
 def test_values_encoded_where_the_file_was_checked_are_kept_as_they_are(ledger):
-    """A checking child hands over the values and cells as JSON text already (CheckResult.encode):
-    the ledger keeps that text, and reads back what the values were."""
-    from collector.reading.check import json_text
+    """A checking child hands over the values and cells as JSON text in UTF-8 already
+    (CheckResult.encode): the ledger keeps that text, as text, and reads back what the values were."""
+    from collector.reading.check import CheckResult
 
     values, cells = {"k1": 3, "k2": "是"}, {"k1": "表!D4", "k2": "表!D5"}
-    file_id = ledger.record(_rec("a"), values, [], cells=cells, encoded=(json_text(values), json_text(cells)))
+    checked = CheckResult(file=None, values=values, cells=cells)
+    checked.encode()
+    file_id = ledger.record(_rec("a"), values, [], cells=cells, encoded=(checked.values_json, checked.cells_json))
     assert list(ledger.values([file_id])) == [(file_id, "k1", "表!D4", 3), (file_id, "k2", "表!D5", "是")]
-    # the text given is what is kept, not an encoding of its own
-    other = ledger.record(_rec("b"), values, [], cells=cells, encoded=('{"k1": 4}', '{"k1": "表!D9"}'))
+    # the bytes given are what is kept, not an encoding of its own — and kept as TEXT, as SQLite's own
+    # JSON functions and any other reader of the ledger expect
+    other = ledger.record(_rec("b"), values, [], cells=cells, encoded=('{"k1": 4}'.encode(), '{"k1": "表!D9"}'.encode()))
     assert list(ledger.values([other])) == [(other, "k1", "表!D9", 4)]
+    assert tuple(ledger.db.execute("SELECT typeof(json), typeof(cells), json_extract(cells, '$.k1') FROM value_sets"
+                             " WHERE file_id = ?", (other,)).fetchone()) == ("text", "text", "表!D9")
 
 
 def test_a_failed_record_leaves_nothing(ledger):
