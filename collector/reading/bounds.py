@@ -182,7 +182,7 @@ _DTD_REFUSAL = "文件中含有不安全的 XML 声明（DTD/实体），可能�
 
 def refuse_dtd(head: bytes) -> None:
     """UnsafeXML if a part's first 4 KB declare a DTD or an entity (where every reader starts)."""
-    if b"<!" in head[:4096] and any(mark in head[:4096] for mark in _DTD):
+    if head.find(b"<!", 0, 4096) >= 0 and any(head.find(mark, 0, 4096) >= 0 for mark in _DTD):
         raise UnsafeXML(_DTD_REFUSAL)
 
 
@@ -198,7 +198,9 @@ _CELL = re.compile(rb' r="\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"[^>]*?(/?)>')
 #: the address comes first (as Excel, WPS, LibreOffice and openpyxl write it) — any other tag, or a
 #: prefixed one (``:c ``, which a text may also hold), sends the sheet the careful way. Each pattern
 #: starts with a literal, which keeps the scan at C speed (a character class there is five times slower).
-_CELL_START = re.compile(rb'<c(?: r="\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"([^>]*)>|[\s/>])')
+#: (A cell's other attributes hold no "/": one that does is taken for a tag without an address.)
+_CELL_START = re.compile(rb'<c(?: r="\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"[^>/]*(/?)>|[\s/>])')
+_NO_ADDRESS = (b"", b"", b"")
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _SHARED_CELL = re.compile(rb' t="s"[^>]*>\s*<' + _PREFIX + rb"v>\s*([0-9]{1,10})\s*<")
 _SI = re.compile(rb"<" + _PREFIX + rb"si[\s/>]")
@@ -210,12 +212,10 @@ def _scan_whole(data: bytes, name: str, tally: _Tally, lengths: array) -> bool:
     (the sheet is then scanned the careful way)."""
     if _PREFIXED_CELL.search(data):
         return False
-    valued = []
-    for col, row, rest in _CELL_START.findall(data):
-        if not col:
-            return False
-        if not rest.endswith(b"/"):
-            valued.append((col, row))
+    cells = _CELL_START.findall(data)
+    if _NO_ADDRESS in cells:
+        return False
+    valued = [(col, row) for col, row, closed in cells if not closed]
     last_row, last_col = _add_cells(data, valued, tally, lengths, -1, -1)
     tally.counted()
     tally.sheet(name, last_row, last_col)
@@ -228,11 +228,11 @@ def _add_cells(data: bytes, valued: list[tuple[bytes, bytes]], tally: _Tally, le
     if not valued:
         return last_row, last_col
     tally.cells += len(valued)
-    last_row = max(last_row, max(map(int, {row for _col, row in valued})) - 1)
-    for col in {col.upper() for col, _row in valued}:
-        place = _split_address(col + b"1")
-        if place is not None and place[1] > last_col:
-            last_col = place[1]
+    cols, rows = zip(*valued)
+    last_row = max(last_row, max(map(int, set(rows))) - 1)
+    # column letters (1-3) order as their numbers do when the shorter come first
+    widest = max({col.upper() for col in set(cols)}, key=lambda col: (len(col), col))
+    last_col = max(last_col, _split_address(widest + b"1")[1])  # type: ignore[index]  # letters: an address
     _shared_uses(data, tally, lengths)
     return last_row, last_col
 
@@ -322,26 +322,19 @@ def _parts(members: _Members, workbook_part: str) -> tuple[list[tuple[str, str]]
     archive = members.archive
     folder = posixpath.dirname(workbook_part)
     rels = posixpath.join(folder, "_rels", posixpath.basename(workbook_part) + ".rels")
-    names: dict[str, str] = {}  # relationship id -> the sheet's name, as the workbook lists them
     sheets: dict[str, str] = {}  # part -> name
     shared = None
     try:
         workbook = _read_capped(members, workbook_part, 16 << 20)
         refuse_dtd(workbook)  # where every reader starts: a DTD there marks a crafted file
-        for tag in _SHEET_TAG.finditer(workbook):
-            attrs = _attrs(tag.group(1))
-            if "id" in attrs:
-                names[attrs["id"]] = attrs.get("name", "")
-        for tag in _REL_TAG.finditer(_read_capped(members, rels, 16 << 20)):
-            attrs = _attrs(tag.group(1))
-            kind, target = attrs.get("Type", ""), attrs.get("Target", "")
-            if attrs.get("TargetMode") == "External" or not target:
-                continue
-            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            if kind.endswith(_SHEET_TYPES):
-                sheets[part] = names.get(attrs.get("Id", "")) or posixpath.basename(part)
-            elif kind.endswith("/sharedStrings"):
-                shared = part
+        relations = _read_capped(members, rels, 16 << 20)
+        key = (workbook_part, workbook, relations)
+        listed = _LISTED.get(key)
+        if listed is None:
+            listed = _listed(workbook, relations, folder)
+            if len(_LISTED) < _LISTED_KEPT and len(workbook) + len(relations) <= _LISTED_BYTES:
+                _LISTED[key] = listed
+        sheets, shared = dict(listed[0]), listed[1]
     except (KeyError, ValueError, zipfile.BadZipFile, EOFError, OSError):
         pass
     for part in archive.NameToInfo:  # a sheet the relationships do not list is bounded all the same
@@ -350,6 +343,34 @@ def _parts(members: _Members, workbook_part: str) -> tuple[list[tuple[str, str]]
     if shared is None and "xl/sharedStrings.xml" in archive.NameToInfo:
         shared = "xl/sharedStrings.xml"
     return [(name, part) for part, name in sheets.items()], shared
+
+
+#: the sheets and shared strings a workbook part and its relationships list, by their very bytes:
+#: the returns made from one blank repeat them, so each distinct pair is parsed once per process
+_LISTED: dict[tuple[str, bytes, bytes], tuple[dict[str, str], str | None]] = {}
+_LISTED_KEPT = 64
+_LISTED_BYTES = 64 << 10
+
+
+def _listed(workbook: bytes, relations: bytes, folder: str) -> tuple[dict[str, str], str | None]:
+    names: dict[str, str] = {}  # relationship id -> the sheet's name, as the workbook lists them
+    sheets: dict[str, str] = {}  # part -> name
+    shared = None
+    for tag in _SHEET_TAG.finditer(workbook):
+        attrs = _attrs(tag.group(1))
+        if "id" in attrs:
+            names[attrs["id"]] = attrs.get("name", "")
+    for tag in _REL_TAG.finditer(relations):
+        attrs = _attrs(tag.group(1))
+        kind, target = attrs.get("Type", ""), attrs.get("Target", "")
+        if attrs.get("TargetMode") == "External" or not target:
+            continue
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        if kind.endswith(_SHEET_TYPES):
+            sheets[part] = names.get(attrs.get("Id", "")) or posixpath.basename(part)
+        elif kind.endswith("/sharedStrings"):
+            shared = part
+    return sheets, shared
 
 
 def _read_capped(members: _Members, name: str, cap: int) -> bytes:

@@ -162,6 +162,7 @@ def test_a_password_protected_xls_is_told_it_has_a_password(tmp_path):
     '<row r="1048576">' + "<c><v>1</v></c>" * 60 + "</row>",  # no addresses: placed one after another
     '<row r="1048576"><c\tr="XFD1048576"><v>1</v></c></row>',  # a tab where a space usually is
     '<row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></row>',  # a namespace prefix
+    '<row r="1048576"><c r="XFD1048576" t="n/a"><v>1</v></c></row>',  # a "/" inside an attribute
 ])
 def test_cells_written_unusually_are_bounded_all_the_same(tmp_path, cells):
     path = far_cells(tmp_path / "a.xlsx", "B2")
@@ -170,3 +171,28 @@ def test_cells_written_unusually_are_bounded_all_the_same(tmp_path, cells):
     path.write_bytes(rewrite(path.read_bytes(), {"xl/worksheets/sheet1.xml": sheet}))
     with pytest.raises(UnsafeStructure, match="1048576"):
         open_workbook(path)
+
+
+def test_workbooks_listing_their_sheets_alike_are_each_bounded(tmp_path):
+    """The sheets a workbook lists are parsed once per distinct workbook and relationships bytes
+    (every return of one blank repeats them): a later file with the very same list is still bounded
+    by its own sheets, and one whose relationships differ is parsed afresh."""
+    honest = far_cells(tmp_path / "a.xlsx", "B2")
+    far = far_cells(tmp_path / "b.xlsx", "XFD1048576")
+    assert zipfile.ZipFile(honest).read("xl/workbook.xml") == zipfile.ZipFile(far).read("xl/workbook.xml")
+    assert open_workbook(honest).sheets[0].text(1, 1) == "1"
+    with pytest.raises(UnsafeStructure, match="XFD1048576"):
+        open_workbook(far)
+    # the same workbook part, its sheet moved elsewhere by its relationships: that part is bounded
+    source = far.read_bytes()
+    archive = zipfile.ZipFile(io.BytesIO(source))
+    rels = archive.read("xl/_rels/workbook.xml.rels").replace(b"worksheets/sheet1.xml", b"data/table.xml")
+    moved = tmp_path / "c.xlsx"
+    with zipfile.ZipFile(moved, "w") as out:
+        for info in archive.infolist():
+            data = archive.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = rels
+            out.writestr("xl/data/table.xml" if info.filename == "xl/worksheets/sheet1.xml" else info.filename, data)
+    with pytest.raises(UnsafeStructure, match="XFD1048576"):
+        open_workbook(moved)
