@@ -166,8 +166,24 @@ def _quote(raw: str | None) -> str:
     return strip_brackets(normalize(raw or ""))
 
 
+#: readings already made, by (text, kind, unit): the same figures and ticks recur from return to
+#: return (0, 1, 是…), and a reading is frozen. Short texts only, and so many at most.
+_READINGS: dict[tuple[str, str, str | None], Reading] = {}
+_READINGS_KEPT = 8192
+
+
 def _read_blank(raw: str, blank: Blank) -> Reading:
     """What the text written in a blank says, as its kind reads it: a value, or the problem with it."""
+    key = (raw, blank.kind, blank.unit)
+    reading = _READINGS.get(key)
+    if reading is None:
+        reading = _reading(raw, blank)
+        if len(raw) <= 64 and len(_READINGS) < _READINGS_KEPT:
+            _READINGS[key] = reading
+    return reading
+
+
+def _reading(raw: str, blank: Blank) -> Reading:
     kind = blank.kind
     if kind == "count":
         return read_number(raw, unit=blank.unit, whole=True)

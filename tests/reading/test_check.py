@@ -383,3 +383,22 @@ def test_a_blank_is_read_then_its_problem_decided_by_two_functions():
     with pytest.raises(BlankError, match="应填写不小于0的整数") as raised:
         _counted_value(_read_blank("-3", count), "-3", count, [])  # an error: raised in the clerk's words
     assert raised.value.code == "negative"
+
+
+def test_a_text_is_read_as_its_blank_reads_it_however_often_it_recurs():
+    """Readings are remembered by text, kind and unit (the same figures recur from return to return):
+    the same text in a blank of another kind or unit is read as that blank reads it, every time."""
+    from collector.forms.model import Blank
+    from collector.reading.check import _read_blank
+
+    times = Blank(key="a.times", label="次数", kind="count", unit="次")
+    people = Blank(key="a.people", label="人数", kind="count", unit="人")
+    share = Blank(key="a.share", label="占比", kind="percent", unit="%")
+    words = Blank(key="a.words", label="形式", kind="text")
+    for _ in range(2):
+        assert _read_blank("2.5", times).problem == "decimal"
+        assert _read_blank("2.5", share).value == 2.5 and _read_blank("2.5", share).problem is None
+        assert _read_blank("2.5", words).value == "2.5"
+        assert _read_blank("3万人", people).value == 30000
+        assert _read_blank("3万人", times).problem == "not_number"  # 人 is not this blank's unit
+        assert _read_blank("约30", times).problem == "approx"
