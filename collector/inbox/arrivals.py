@@ -45,7 +45,7 @@ def is_temp_file(name: str) -> bool:
 
 def is_spreadsheet_name(name: str) -> bool:
     """Whether the name is a return's (.xlsx .xlsm .xls .docx .docm .doc .wps .et .ods .odt)."""
-    return Path(name).suffix.lower() in RETURN_SUFFIXES
+    return os.path.splitext(os.path.basename(name))[1].lower() in RETURN_SUFFIXES  # Path(name).suffix, cheaper
 
 
 def is_candidate(path: Path) -> bool:

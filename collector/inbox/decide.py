@@ -11,10 +11,10 @@ being collected (that of the newest return taken in), else the arrival date.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 from ..errors import UnknownForm
 from ..forms.model import Form
@@ -80,7 +80,7 @@ class Decision:
             record.unit = unit.name if unit else None
             record.reason = wrong_form(checked.form.title, self.form.title)
             return record.state
-        match = self.roster.match(checked.unit, Path(record.name).name,
+        match = self.roster.match(checked.unit, os.path.basename(record.name),
                                   template_unit=checked.properties.get("collector.unit"))
         if not match.ok:
             record.state = "held"

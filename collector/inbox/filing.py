@@ -210,8 +210,7 @@ class Filing:
         return relative(path, self.ws.root) or str(path)
 
     def abs(self, rel: str) -> Path:
-        path = Path(rel)
-        return path if path.is_absolute() else self.ws.root / path
+        return Path(rel if os.path.isabs(rel) else os.path.join(self.ws.root, rel))
 
     def folder(self, state: str, period: str | None) -> Path:
         """Where an accepted, returned or held original goes (worked out once per state and period)."""
