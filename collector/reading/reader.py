@@ -236,27 +236,13 @@ class _Cell(NamedTuple):
     text: str  # normalized
 
 
-#: cell texts already folded: every return of a form repeats its words (title, heads, activities,
-#: requirements — most of a sheet's text), so each is folded once per process, not once per return
-_FOLDED: dict[str, str] = {}
-_FOLDED_MAX = 4096
-
-
 def _cells(sheet: Sheet) -> list[_Cell]:
     cells = []
-    folded = _FOLDED
     for r, row in enumerate(sheet.rows):
         for c, value in enumerate(row):
             if value is None or value == "":
                 continue
-            if type(value) is str:  # most cells are text
-                text = folded.get(value)
-                if text is None:
-                    text = normalize(value)
-                    if len(folded) < _FOLDED_MAX:
-                        folded[value] = text
-            else:
-                text = normalize(cell_text(value))
+            text = normalize(value if type(value) is str else cell_text(value))  # most cells are text
             if text:
                 cells.append(_Cell(r, c, text))
     return cells
@@ -457,8 +443,10 @@ def _extras(
 
 _NOTHING_EDGES = " \n;。.,，、:：；"
 #: texts remembered per form by ``_is_own`` (the form's own are a few hundred; a unit's words are
-#: not kept beyond this)
+#: not kept beyond this), each of at most so many characters (the longest text of a real table is ~300):
+#: a child reads file after file, and a crafted one's long texts must not pile up in it
 _OWN_TEXTS_KEPT = 4096
+_OWN_TEXT_CHARS = 1000
 
 
 def _is_own(matcher: _FormMatcher, text: str) -> bool:
@@ -472,7 +460,7 @@ def _is_own(matcher: _FormMatcher, text: str) -> bool:
             part in pieces or part in known
             for part in (piece.strip("…. 。") for piece in text.split("\n") if _says_something(piece))
         )
-        if len(memo) < _OWN_TEXTS_KEPT:
+        if len(text) <= _OWN_TEXT_CHARS and len(memo) < _OWN_TEXTS_KEPT:
             memo[text] = own
     return own
 

@@ -86,3 +86,24 @@ def test_a_consolidated_report_hidden_rollup_sheet_is_read(tmp_path, forms):
     ws["B1"] = 2  # a format this version does not know
     wb.save(tmp_path / "report.xlsx")
     assert rollup_sheet(open_workbook(tmp_path / "report.xlsx")) is None
+
+
+def test_long_texts_written_beside_the_table_are_judged_every_time_and_not_kept(tmp_path, forms):
+    """What the form's own texts are is remembered per form (they recur in every return), but not a
+    text longer than any real table holds: a checking child reads file after file, and a crafted
+    file's long texts must not pile up in it. Such a text is still told, in every return."""
+    from conftest import make_return
+
+    from collector.reading import reader
+
+    path = make_return(tmp_path / "r.xlsx", "呼中林业局")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    long_text = "另外开展了专项检查。" * 200
+    ws.cell(row=ws.max_row, column=ws.max_column + 1, value=long_text)
+    wb.save(path)
+    for _ in range(2):
+        read = read_workbook(open_workbook(path), forms)
+        assert any("另外开展了专项检查" in extra.text for extra in read.extras)
+    memo = reader._matcher(read.form).own_texts
+    assert memo and not any("另外开展了专项检查" in text for text in memo)
