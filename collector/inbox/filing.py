@@ -55,9 +55,9 @@ class Durable:
     On Linux, ``wait`` is one ``syncfs`` per disk that holds a file or folder named since the last
     wait: the workspace's disk, not the whole machine. A batch of 64 returns then costs one journal
     commit instead of an fsync of each receipt (~0.15 ms of system time each: ingest of 1,000 returns
-    took 6-11 % longer with them, ``benchmarks/bench_ingest.py``). Elsewhere (Windows, macOS: no ``syncfs``) each file is fsync'd
-    in the background as it is written (a few files per job, so that the threads are woken seldom),
-    and the folders when asked."""
+    took 6-11 % longer with them, ``benchmarks/bench_ingest.py``). Elsewhere (Windows, macOS: no
+    ``syncfs``) each file is fsync'd in the background as it is written (a few files per job, so that
+    the threads are woken seldom), and the folders when asked."""
 
     #: files fsync'd per background job
     GROUP = 8
